@@ -1,0 +1,48 @@
+# Two commands: `make run` (app + worker on SQLite, demo data) and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+# Python >= 3.12: the first interpreter that actually runs (pyenv shims may not).
+PYTHON ?= $(shell for p in python3.13 $$(ls -d $$HOME/.pyenv/versions/3.13*/bin/python3 2>/dev/null) python3.12 $$(ls -d $$HOME/.pyenv/versions/3.12*/bin/python3 2>/dev/null) python3; do \
+	"$$p" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint messages bench clean
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (python3.13 or python3.12 on PATH)."; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@touch $@
+
+install: $(VENV)/.installed messages
+
+messages: $(VENV)/.installed
+	@DEBUG=1 $(PY) manage.py compilemessages_py
+
+run: install
+	@mkdir -p var
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py demo_data
+	@echo ""; echo "Ledgerly runs at http://$(HOST):$(PORT)/  (Ctrl-C stops the web app and the worker)"; echo ""
+	@DEBUG=1 bash -c 'trap "kill 0" EXIT; \
+		$(VENV)/bin/celery -A practice worker --beat --pool=solo --loglevel=WARNING -s var/celerybeat-schedule & \
+		$(PY) manage.py runserver $(HOST):$(PORT) --noreload'
+
+test: install
+	@$(PY) -m ruff check .
+	@$(PY) -m ruff format --check .
+	@DJANGO_SETTINGS_MODULE=practice.settings_test $(PY) manage.py makemigrations --check --dry-run >/dev/null || { echo "Missing migrations: run manage.py makemigrations"; exit 1; }
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+bench: install
+	$(PY) manage.py bench
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

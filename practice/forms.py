@@ -1,0 +1,188 @@
+import re
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from practice import throttle
+from practice.models import BillingProfile, Firm, Membership, Role, User
+
+
+class StyledFormMixin:
+    """Give every widget the CSS framework's classes, and mark invalid fields."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(
+                widget, forms.CheckboxInput | forms.RadioSelect | forms.CheckboxSelectMultiple
+            ):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            if self.is_bound and name in self.errors:
+                css += " is-invalid"
+            existing = widget.attrs.get("class", "")
+            widget.attrs["class"] = f"{existing} {css}".strip()
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                if "is-invalid" not in widget.attrs.get("class", ""):
+                    widget.attrs["class"] = (widget.attrs.get("class", "") + " is-invalid").strip()
+                    widget.attrs["aria-invalid"] = "true"
+
+
+class SignInForm(StyledFormMixin, AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "The e-mail address or password is not right. Both are case-sensitive for the password."
+        ),
+    }
+
+    def clean(self):
+        email = self.cleaned_data.get("username") or ""
+        ip = self.request.META.get("REMOTE_ADDR") if self.request else None
+        wait = throttle.seconds_locked(email, ip)
+        if wait:
+            minutes = max(1, (wait + 59) // 60)
+            raise ValidationError(
+                ngettext(
+                    "Too many failed sign-in attempts. Try again in %(minutes)d minute.",
+                    "Too many failed sign-in attempts. Try again in %(minutes)d minutes.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+                code="throttled",
+            )
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            throttle.record_failure(email, ip)
+            raise
+        throttle.reset(email)
+        return cleaned
+
+
+class SignUpForm(StyledFormMixin, forms.Form):
+    """Create an account while accepting an invitation; the e-mail is fixed."""
+
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    password1 = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, email: str, **kwargs):
+        self.email = email
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            try:
+                password_validation.validate_password(
+                    p1, User(email=self.email, full_name=cleaned.get("full_name", ""))
+                )
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        if User.objects.filter(email__iexact=self.email).exists():
+            raise ValidationError(
+                _("An account with this e-mail address exists already: sign in instead.")
+            )
+        return cleaned
+
+
+class FirmForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Firm
+        fields = ["name", "country", "currency", "language"]
+
+
+class InviteForm(StyledFormMixin, forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[(Role.STANDARD, Role.STANDARD.label), (Role.ADMIN, Role.ADMIN.label)],
+    )
+
+
+class RoleForm(StyledFormMixin, forms.Form):
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[(Role.STANDARD, Role.STANDARD.label), (Role.ADMIN, Role.ADMIN.label)],
+    )
+
+
+class MemberChoiceForm(StyledFormMixin, forms.Form):
+    """Pick another active member of the firm (hand-over targets)."""
+
+    member = forms.ModelChoiceField(label=_("Team member"), queryset=Membership.objects.none())
+
+    def __init__(self, *args, firm: Firm, exclude: list[int], label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = (
+            Membership.objects.filter(firm=firm, is_active=True)
+            .exclude(pk__in=exclude)
+            .select_related("user")
+        )
+        self.fields["member"].label_from_instance = lambda m: f"{m.user} ({m.user.email})"
+        if label:
+            self.fields["member"].label = label
+
+
+CARD_LIKE = re.compile(r"(?:\d[ -]?){13,19}")
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+class BillingProfileForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = BillingProfile
+        fields = [
+            "contact_name",
+            "contact_email",
+            "address_line1",
+            "address_line2",
+            "postal_code",
+            "city",
+            "country",
+            "payment_method",
+        ]
+
+    def clean_payment_method(self):
+        value = self.cleaned_data["payment_method"].strip()
+        for match in CARD_LIKE.finditer(value):
+            digits = re.sub(r"\D", "", match.group())
+            if 13 <= len(digits) <= 19 and luhn_valid(digits):
+                raise ValidationError(
+                    _(
+                        "Never enter a card number here. Use a label such as “Visa ending 4242” or a mandate reference."
+                    )
+                )
+        return value

@@ -1,0 +1,89 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from practice.models import Firm, Membership, Role, User
+from practice.services import billing_profile_update, firm_create
+from practice.tenancy import firm_scope
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+FIRMS = [
+    {"name": "Cabinet Dupont & Associés", "country": "FR", "currency": "EUR", "language": "fr"},
+    {"name": "Maple Ledger CPA", "country": "CA", "currency": "CAD", "language": "en"},
+]
+
+# (e-mail, full name, language, {firm index: role})
+PEOPLE = [
+    ("claire.dupont@demo.ledgerly.test", "Claire Dupont", "fr", {0: Role.PRIMARY_ADMIN}),
+    ("marc.lefevre@demo.ledgerly.test", "Marc Lefèvre", "fr", {0: Role.ADMIN}),
+    ("sophie.martin@demo.ledgerly.test", "Sophie Martin", "fr", {0: Role.STANDARD, 1: Role.ADMIN}),
+    ("olivia.chen@demo.ledgerly.test", "Olivia Chen", "en", {1: Role.PRIMARY_ADMIN}),
+    ("liam.tremblay@demo.ledgerly.test", "Liam Tremblay", "en", {1: Role.STANDARD}),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo firms, team and clients (safe to run again), then print the sign-ins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet", action="store_true")
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        users = {}
+        for email, name, language, _roles in PEOPLE:
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(
+                    email=email, password=DEMO_PASSWORD, full_name=name, language=language
+                )
+            users[email] = user
+
+        firms = []
+        for index, spec in enumerate(FIRMS):
+            firm = Firm.objects.filter(name=spec["name"]).first()
+            if firm is None:
+                primary = next(
+                    users[e]
+                    for e, _n, _l, roles in PEOPLE
+                    if roles.get(index) == Role.PRIMARY_ADMIN
+                )
+                firm = firm_create(by=primary, **spec)
+            firms.append(firm)
+            with firm_scope(firm):
+                for email, _name, _lang, roles in PEOPLE:
+                    role = roles.get(index)
+                    if role and role != Role.PRIMARY_ADMIN:
+                        Membership.objects.get_or_create(
+                            firm=firm, user=users[email], defaults={"role": role}
+                        )
+                primary_membership = Membership.objects.get(firm=firm, role=Role.PRIMARY_ADMIN)
+                billing_profile_update(
+                    firm=firm,
+                    by=primary_membership,
+                    contact_name=primary_membership.user.full_name,
+                    contact_email=primary_membership.user.email,
+                    address_line1="12 rue de la Paix" if index == 0 else "400 Rue Sainte-Catherine",
+                    postal_code="75002" if index == 0 else "H3B 1A1",
+                    city="Paris" if index == 0 else "Montréal",
+                    country=spec["country"],
+                    payment_method="SEPA RUM-2026-0042" if index == 0 else "Visa ending 4242",
+                )
+                self.load_app_data(firm, primary_membership)
+
+        if not options["quiet"]:
+            self.stdout.write("")
+            self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD})")
+            for email, name, _lang, roles in PEOPLE:
+                where = ", ".join(f"{firms[i].name}: {Role(r).label}" for i, r in roles.items())
+                self.stdout.write(f"  {email:<36} {name:<15} {where}")
+            self.stdout.write("")
+
+    def load_app_data(self, firm, primary_membership):
+        """Each app adds its demo rows here (clients, subscriptions...)."""
+        from django.apps import apps
+
+        for config in apps.get_app_configs():
+            loader = getattr(config, "load_demo_data", None)
+            if loader:
+                loader(firm=firm, by=primary_membership)

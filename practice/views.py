@@ -1,0 +1,384 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from practice import selectors, services
+from practice.forms import (
+    BillingProfileForm,
+    FirmForm,
+    InviteForm,
+    MemberChoiceForm,
+    RoleForm,
+    SignInForm,
+    SignUpForm,
+)
+from practice.models import BillingProfile, Invitation, Membership, User
+from practice.tenancy import get_in_firm_or_404
+
+
+def _form_errors_to_messages(request, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def _set_language_cookie(response, language: str):
+    if language and check_for_language(language):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=365 * 24 * 3600,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+        )
+    return response
+
+
+class SignInView(auth_views.LoginView):
+    form_class = SignInForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        return _set_language_cookie(response, form.get_user().language)
+
+
+def home(request):
+    """After sign-in: straight into the only firm, or the firm picker."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    firms = selectors.firms_for_user(request.user)
+    if len(firms) == 1:
+        return redirect("firm_home", firm_slug=firms[0].slug)
+    return redirect("firm_picker")
+
+
+@login_required
+def firm_picker(request):
+    firms = selectors.firms_for_user(request.user)
+    return render(request, "practice/firm_picker.html", {"firms": firms})
+
+
+@login_required
+def firm_create(request):
+    form = FirmForm(request.POST or None, initial={"language": request.LANGUAGE_CODE})
+    if request.method == "POST" and form.is_valid():
+        firm = services.firm_create(by=request.user, **form.cleaned_data)
+        messages.success(request, _("Your firm is ready. You are its primary admin."))
+        return redirect("firm_home", firm_slug=firm.slug)
+    return render(request, "practice/firm_create.html", {"form": form})
+
+
+@require_POST
+def set_language(request):
+    """Language switcher: remembers the choice in a cookie and on the account."""
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    if check_for_language(language) and language in dict(settings.LANGUAGES):
+        _set_language_cookie(response, language)
+        if request.user.is_authenticated and request.user.language != language:
+            request.user.language = language
+            request.user.save(update_fields=["language"])
+    return response
+
+
+def invitation_accept(request, token: str):
+    """The link from an invitation e-mail: sign in or create an account, then accept."""
+    try:
+        invitation = services.invitation_from_token(token)
+    except services.InvitationError as exc:
+        return render(request, "practice/invitation_invalid.html", {"reason": str(exc)}, status=410)
+
+    has_account = User.objects.filter(email__iexact=invitation.email).exists()
+    signup_form = None
+    if request.user.is_authenticated:
+        if request.user.email.lower() != invitation.email.lower():
+            return render(
+                request,
+                "practice/invitation_wrong_account.html",
+                {"invitation": invitation},
+                status=403,
+            )
+        if request.method == "POST":
+            try:
+                services.invitation_accept(invitation=invitation, user=request.user)
+            except services.InvitationError as exc:
+                return render(
+                    request, "practice/invitation_invalid.html", {"reason": str(exc)}, status=410
+                )
+            messages.success(request, _("Welcome to %(firm)s.") % {"firm": invitation.firm.name})
+            return redirect("firm_home", firm_slug=invitation.firm.slug)
+    elif not has_account:
+        signup_form = SignUpForm(request.POST or None, email=invitation.email)
+        if request.method == "POST" and signup_form.is_valid():
+            user = User.objects.create_user(
+                email=invitation.email,
+                password=signup_form.cleaned_data["password1"],
+                full_name=signup_form.cleaned_data["full_name"],
+                language=request.LANGUAGE_CODE,
+            )
+            services.invitation_accept(invitation=invitation, user=user)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome to %(firm)s.") % {"firm": invitation.firm.name})
+            return redirect("firm_home", firm_slug=invitation.firm.slug)
+    return render(
+        request,
+        "practice/invitation_accept.html",
+        {"invitation": invitation, "has_account": has_account, "signup_form": signup_form},
+    )
+
+
+# Firm pages ------------------------------------------------------------------
+
+
+def firm_home(request, firm_slug):
+    for name in ("clients:list", "team"):
+        try:
+            return redirect(reverse(name, kwargs={"firm_slug": firm_slug}))
+        except NoReverseMatch:
+            continue
+    return redirect("team", firm_slug=firm_slug)  # pragma: no cover
+
+
+def _require_admin(request):
+    if not request.membership.is_admin:
+        raise PermissionDenied(_("Only the firm's admins can do this."))
+
+
+def team(request, firm_slug):
+    members = selectors.team_members(firm=request.firm)
+    invitations = selectors.pending_invitations(firm=request.firm)
+    context = {
+        "members": members,
+        "invitations": invitations,
+        "invite_form": InviteForm(),
+        "role_form": RoleForm(),
+        "can_manage": request.membership.is_admin,
+    }
+    return render(request, "practice/team.html", context)
+
+
+@require_POST
+def team_invite(request, firm_slug):
+    _require_admin(request)
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation = services.invitation_create(
+                firm=request.firm,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                by=request.membership,
+                language=request.LANGUAGE_CODE,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
+            return redirect("team", firm_slug=firm_slug)
+    context = {
+        "members": selectors.team_members(firm=request.firm),
+        "invitations": selectors.pending_invitations(firm=request.firm),
+        "invite_form": form,
+        "role_form": RoleForm(),
+        "can_manage": True,
+    }
+    return render(request, "practice/team.html", context, status=400)
+
+
+@require_POST
+def invitation_resend(request, firm_slug, invitation_id):
+    invitation = get_in_firm_or_404(Invitation, firm=request.firm, pk=invitation_id)
+    _require_admin(request)
+    try:
+        services.invitation_resend(
+            firm=request.firm,
+            invitation=invitation,
+            by=request.membership,
+            language=request.LANGUAGE_CODE,
+        )
+        messages.success(
+            request, _("A new link was sent to %(email)s.") % {"email": invitation.email}
+        )
+    except ValidationError as exc:
+        _form_errors_to_messages(request, exc)
+    return redirect("team", firm_slug=firm_slug)
+
+
+@require_POST
+def invitation_revoke(request, firm_slug, invitation_id):
+    invitation = get_in_firm_or_404(Invitation, firm=request.firm, pk=invitation_id)
+    _require_admin(request)
+    try:
+        services.invitation_revoke(firm=request.firm, invitation=invitation, by=request.membership)
+        messages.success(
+            request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email}
+        )
+    except ValidationError as exc:
+        _form_errors_to_messages(request, exc)
+    return redirect("team", firm_slug=firm_slug)
+
+
+@require_POST
+def member_role(request, firm_slug, membership_id):
+    member = get_in_firm_or_404(
+        Membership.objects.select_related("user"), firm=request.firm, pk=membership_id
+    )
+    _require_admin(request)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose admin or standard."))
+    else:
+        try:
+            services.membership_change_role(
+                firm=request.firm,
+                membership=member,
+                role=form.cleaned_data["role"],
+                by=request.membership,
+            )
+            messages.success(
+                request,
+                _("%(person)s is now %(role)s.")
+                % {"person": member.user, "role": member.get_role_display()},
+            )
+        except ValidationError as exc:
+            _form_errors_to_messages(request, exc)
+    return redirect("team", firm_slug=firm_slug)
+
+
+def member_deactivate(request, firm_slug, membership_id):
+    """Confirm, and when the person leads clients, ask who takes them over."""
+    member = get_in_firm_or_404(
+        Membership.objects.select_related("user"), firm=request.firm, pk=membership_id
+    )
+    _require_admin(request)
+    lead_count = services.lead_client_count(member)
+    form = MemberChoiceForm(
+        request.POST or None,
+        firm=request.firm,
+        exclude=[member.pk],
+        label=_("Who takes over these clients?"),
+    )
+    if request.method == "POST":
+        reassign_to = None
+        if lead_count:
+            if not form.is_valid():
+                return render(
+                    request,
+                    "practice/member_deactivate.html",
+                    {"member": member, "lead_count": lead_count, "form": form},
+                    status=400,
+                )
+            reassign_to = form.cleaned_data["member"]
+        try:
+            services.membership_deactivate(
+                firm=request.firm, membership=member, by=request.membership, reassign_to=reassign_to
+            )
+        except ValidationError as exc:
+            _form_errors_to_messages(request, exc)
+        else:
+            messages.success(request, _("%(person)s was deactivated.") % {"person": member.user})
+        return redirect("team", firm_slug=firm_slug)
+    return render(
+        request,
+        "practice/member_deactivate.html",
+        {"member": member, "lead_count": lead_count, "form": form},
+    )
+
+
+@require_POST
+def member_reactivate(request, firm_slug, membership_id):
+    member = get_in_firm_or_404(
+        Membership.objects.select_related("user"), firm=request.firm, pk=membership_id
+    )
+    _require_admin(request)
+    services.membership_reactivate(firm=request.firm, membership=member, by=request.membership)
+    messages.success(request, _("%(person)s is active again.") % {"person": member.user})
+    return redirect("team", firm_slug=firm_slug)
+
+
+def primary_admin_transfer(request, firm_slug):
+    if not request.membership.is_primary_admin:
+        raise PermissionDenied(_("Only the firm's primary admin can do this."))
+    form = MemberChoiceForm(
+        request.POST or None,
+        firm=request.firm,
+        exclude=[request.membership.pk],
+        label=_("New primary admin"),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.primary_admin_transfer(
+                firm=request.firm, to=form.cleaned_data["member"], by=request.membership
+            )
+        except ValidationError as exc:
+            _form_errors_to_messages(request, exc)
+        else:
+            messages.success(
+                request,
+                _("%(person)s is now the primary admin. You are an admin.")
+                % {"person": form.cleaned_data["member"].user},
+            )
+            return redirect("team", firm_slug=firm_slug)
+    return render(request, "practice/primary_admin_transfer.html", {"form": form})
+
+
+def firm_settings(request, firm_slug):
+    can_manage = request.membership.is_admin
+    form = FirmForm(
+        request.POST or None, instance=request.firm if request.method != "POST" else None
+    )
+    if request.method == "POST":
+        _require_admin(request)
+        form = FirmForm(request.POST, instance=type(request.firm).objects.get(pk=request.firm.pk))
+        if form.is_valid():
+            services.firm_update(
+                firm=request.firm,
+                by=request.membership,
+                **{k: form.cleaned_data[k] for k in form.Meta.fields},
+            )
+            messages.success(request, _("Firm settings saved."))
+            return redirect("firm_settings", firm_slug=firm_slug)
+    return render(request, "practice/firm_settings.html", {"form": form, "can_manage": can_manage})
+
+
+def billing_profile(request, firm_slug):
+    profile, _created = BillingProfile.objects.get_or_create(firm=request.firm)
+    can_manage = request.membership.is_admin
+    form = BillingProfileForm(request.POST or None, instance=profile)
+    if request.method == "POST":
+        _require_admin(request)
+        form = BillingProfileForm(request.POST, instance=BillingProfile.objects.get(pk=profile.pk))
+        if form.is_valid():
+            services.billing_profile_update(
+                firm=request.firm,
+                by=request.membership,
+                **{k: form.cleaned_data[k] for k in form.Meta.fields},
+            )
+            messages.success(request, _("Billing profile saved."))
+            return redirect("billing_profile", firm_slug=firm_slug)
+    if not can_manage:
+        for field in form.fields.values():
+            field.disabled = True
+    return render(
+        request,
+        "practice/billing_profile.html",
+        {"form": form, "profile": profile, "can_manage": can_manage},
+    )

@@ -1,0 +1,26 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  function init(root) {
+    root.querySelectorAll("select[data-autosubmit]").forEach(function (el) {
+      if (el.dataset.bound) return;
+      el.dataset.bound = "1";
+      el.addEventListener("change", function () { el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit(); });
+    });
+    root.querySelectorAll("[data-confirm]").forEach(function (el) {
+      if (el.dataset.boundConfirm) return;
+      el.dataset.boundConfirm = "1";
+      var form = el.tagName === "FORM" ? el : el.form;
+      if (!form) return;
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(el.dataset.confirm)) { event.preventDefault(); event.stopImmediatePropagation(); }
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:load", function (event) { init(event.detail.elt); });
+  window.Ledgerly = { init: init };
+})();

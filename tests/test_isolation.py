@@ -1,0 +1,178 @@
+"""Tenant isolation, checked over the whole URLconf (not hand-picked URLs).
+
+Every URL pattern must be either a firm page (its route has <firm_slug>), a
+public/account page listed in NON_FIRM_URLS, or the Django admin. Each firm
+page is requested:
+  - anonymously: sign-in redirect;
+  - by a member of firm B at firm A's address: 404;
+  - by firm B's primary admin at firm B's address with firm A's object ids: 404,
+    exactly like a missing object.
+A new URL whose kwargs are not in OBJECT_IN_FIRM makes these tests fail, so each
+new view has to be covered here."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_scopes import scopes_disabled
+
+from tests.practice.factories import InvitationFactory, MembershipFactory
+
+# Pages outside any firm: accounts, the firm picker, invitation links, language.
+NON_FIRM_URLS = {
+    "home",
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "firm_picker",
+    "firm_create",
+    "set_language",
+    "invitation_accept",
+}
+
+
+def _membership(firm, owner):
+    return MembershipFactory(firm=firm).pk
+
+
+def _invitation(firm, owner):
+    return InvitationFactory(firm=firm, invited_by=owner.user).pk
+
+
+# kwarg name -> builds an object of `firm` and returns the value for the URL.
+OBJECT_IN_FIRM = {
+    "membership_id": _membership,
+    "invitation_id": _invitation,
+}
+
+
+def _walk(patterns, prefix="", namespace=None):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace
+            full_ns = ":".join(filter(None, [namespace, ns])) if ns else namespace
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), full_ns)
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), namespace, entry
+
+
+def all_routes():
+    routes = []
+    for route, namespace, pattern in _walk(get_resolver().url_patterns):
+        if namespace and namespace.split(":")[0] == "admin":
+            continue
+        name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+        kwargs = sorted(set(pattern.pattern.converters) | _outer_kwargs(route))
+        routes.append((route, name, kwargs))
+    return routes
+
+
+def _outer_kwargs(route: str) -> set[str]:
+    import re
+
+    return set(re.findall(r"<(?:\w+:)?(\w+)>", route))
+
+
+FIRM_ROUTES = [r for r in all_routes() if "firm_slug" in r[2]]
+
+
+def test_every_url_is_classified():
+    unclassified = [
+        (route, name)
+        for route, name, kwargs in all_routes()
+        if "firm_slug" not in kwargs and name not in NON_FIRM_URLS
+    ]
+    assert not unclassified, (
+        "URLs outside /f/<firm_slug>/ must be listed in NON_FIRM_URLS (and be safe without a firm): "
+        f"{unclassified}"
+    )
+
+
+def test_every_firm_url_is_named_and_has_known_kwargs():
+    problems = []
+    for route, name, kwargs in FIRM_ROUTES:
+        if not name:
+            problems.append(f"{route}: give the URL a name")
+        unknown = [k for k in kwargs if k != "firm_slug" and k not in OBJECT_IN_FIRM]
+        if unknown:
+            problems.append(f"{route}: add {unknown} to OBJECT_IN_FIRM in tests/test_isolation.py")
+    assert not problems, problems
+
+
+@pytest.fixture
+def two_firms(db):
+    """Firm A with one object of each kind; firm B with its own primary admin."""
+    from tests.practice.factories import FirmFactory
+
+    with scopes_disabled():
+        firm_a, firm_b = FirmFactory(), FirmFactory()
+        owner_a = MembershipFactory(firm=firm_a, role="primary_admin")
+        owner_b = MembershipFactory(firm=firm_b, role="primary_admin")
+        objects_a = {key: build(firm_a, owner_a) for key, build in OBJECT_IN_FIRM.items()}
+    return firm_a, firm_b, owner_b, objects_a
+
+
+def _url(name, firm, objects, kwargs):
+    values = {"firm_slug": firm.slug}
+    values.update({k: objects[k] for k in kwargs if k != "firm_slug"})
+    return reverse(name, kwargs=values)
+
+
+def _get_or_post(client, url):
+    response = client.get(url)
+    if response.status_code == 405:
+        response = client.post(url)
+    return response
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_are_sent_to_sign_in(client, two_firms):
+    firm_a, _firm_b, _owner_b, objects_a = two_firms
+    for route, name, kwargs in FIRM_ROUTES:
+        url = _url(name, firm_a, objects_a, kwargs)
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert response.status_code == 302, (route, method, response.status_code)
+            assert response["Location"].startswith(reverse("login")), (route, response["Location"])
+
+
+@pytest.mark.django_db
+def test_members_of_another_firm_get_404_at_its_address(client, two_firms):
+    firm_a, _firm_b, owner_b, objects_a = two_firms
+    client.force_login(owner_b.user)
+    for route, name, kwargs in FIRM_ROUTES:
+        url = _url(name, firm_a, objects_a, kwargs)
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert response.status_code == 404, (route, method, response.status_code)
+
+
+@pytest.mark.django_db
+def test_another_firms_object_ids_answer_404_like_missing_ones(client, two_firms):
+    firm_a, firm_b, owner_b, objects_a = two_firms
+    client.force_login(owner_b.user)
+    checked = 0
+    for route, name, kwargs in FIRM_ROUTES:
+        if kwargs == ["firm_slug"]:
+            continue
+        foreign = _get_or_post(client, _url(name, firm_b, objects_a, kwargs))
+        assert foreign.status_code == 404, (route, foreign.status_code)
+        missing_ids = dict.fromkeys(OBJECT_IN_FIRM, 987654321)
+        missing = _get_or_post(client, _url(name, firm_b, missing_ids, kwargs))
+        assert missing.status_code == 404, (route, missing.status_code)
+        checked += 1
+    assert checked >= 2
+
+
+@pytest.mark.django_db
+def test_public_pages_answer_without_error(client):
+    for name in (
+        "home",
+        "login",
+        "password_reset",
+        "password_reset_done",
+        "password_reset_complete",
+    ):
+        response = client.get(reverse(name))
+        assert response.status_code in (200, 302), name
