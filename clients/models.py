@@ -1,0 +1,152 @@
+import secrets
+import unicodedata
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from practice.models import Membership, TenantModel
+
+CLIENT_NUMBER_MAX_LENGTH = 100
+
+
+def normalize_search(value: str) -> str:
+    """Lower-case, accent-free form used for case- and accent-insensitive search."""
+    decomposed = unicodedata.normalize("NFKD", value or "")
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().strip()
+
+
+def new_company_id() -> str:
+    """A 16-digit identifier, generated once per client and never edited (R7)."""
+    return "9" + "".join(secrets.choice("0123456789") for _ in range(15))
+
+
+class ClientType(models.TextChoices):
+    BUSINESS = "business", _("Business")
+    INDIVIDUAL = "individual", _("Individual")
+
+
+class ClientStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    INACTIVE = "inactive", _("Inactive")
+
+
+class TaxPreparationStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING_ON_CLIENT = "waiting_on_client", _("Waiting on client")
+    READY_FOR_REVIEW = "ready_for_review", _("Ready for review")
+    COMPLETED = "completed", _("Completed")
+
+
+class TaxReturnStatus(models.TextChoices):
+    NOT_FILED = "not_filed", _("Not filed")
+    FILED = "filed", _("Filed")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    AMENDED = "amended", _("Amended")
+
+
+class BillingChoice(models.TextChoices):
+    """The subscription choice made when the client is added (R4, R5)."""
+
+    WHOLESALE = "wholesale", _("Wholesale discount (the firm pays)")
+    DIRECT = "direct", _("Direct discount (the client pays)")
+    NONE = "none", _("No subscription")
+
+
+class Client(TenantModel):
+    client_type = models.CharField(_("client type"), max_length=12, choices=ClientType.choices)
+    display_name = models.CharField(_("display name"), max_length=200)
+    company_name = models.CharField(_("company name"), max_length=200, blank=True)
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    company_id = models.CharField(
+        _("company ID"), max_length=20, unique=True, default=new_company_id, editable=False
+    )
+    client_number = models.CharField(
+        _("client number"), max_length=CLIENT_NUMBER_MAX_LENGTH, null=True, blank=True
+    )
+    lead_accountant = models.ForeignKey(
+        Membership,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lead_clients",
+        verbose_name=_("lead accountant"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ClientStatus.choices, default=ClientStatus.ACTIVE
+    )
+    firm_is_primary_admin = models.BooleanField(
+        _("firm is the client's primary admin"), default=False
+    )
+    tax_preparation_status = models.CharField(
+        _("tax preparation"),
+        max_length=20,
+        choices=TaxPreparationStatus.choices,
+        default=TaxPreparationStatus.NOT_STARTED,
+    )
+    tax_return_status = models.CharField(
+        _("tax return"),
+        max_length=20,
+        choices=TaxReturnStatus.choices,
+        default=TaxReturnStatus.NOT_FILED,
+    )
+    initial_billing = models.CharField(
+        _("subscription chosen at creation"),
+        max_length=10,
+        choices=BillingChoice.choices,
+        default=BillingChoice.NONE,
+        editable=False,
+    )
+    initial_plan_code = models.CharField(max_length=40, blank=True, editable=False)
+    search_name = models.CharField(max_length=400, editable=False, default="")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "client_number"],
+                condition=Q(client_number__isnull=False),
+                name="client_number_unique_per_firm",
+            ),
+            models.CheckConstraint(
+                condition=~Q(client_number=""), name="client_number_null_not_empty"
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    def save(self, *args, **kwargs):
+        if self.client_number is not None:
+            self.client_number = self.client_number.strip() or None
+        self.search_name = normalize_search(
+            " ".join(
+                filter(
+                    None, [self.display_name, self.company_name, self.first_name, self.last_name]
+                )
+            )
+        )
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {
+            "display_name",
+            "company_name",
+            "first_name",
+            "last_name",
+        } & set(update_fields):
+            kwargs["update_fields"] = set(update_fields) | {"search_name"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ClientStatus.ACTIVE
