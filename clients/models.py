@@ -105,6 +105,16 @@ class Client(TenantModel):
         editable=False,
     )
     initial_plan_code = models.CharField(max_length=40, blank=True, editable=False)
+    # Kept up to date by subscriptions.services so the list can show, sort and
+    # filter them at 100,000 clients without joins.
+    billing = models.CharField(
+        _("billing"),
+        max_length=10,
+        choices=BillingChoice.choices,
+        default=BillingChoice.NONE,
+        editable=False,
+    )
+    products_summary = models.CharField(_("products"), max_length=200, blank=True, editable=False)
     search_name = models.CharField(max_length=400, editable=False, default="")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -15,7 +15,9 @@ def lead_client_count(*, membership: Membership) -> int:
 @transaction.atomic
 def clients_reassign_lead(*, firm: Firm, source: Membership, target: Membership, by: User) -> int:
     """Hand every client led by `source` to `target` (used when deactivating a member)."""
-    ids = list(Client.objects.filter(firm=firm, lead_accountant=source).values_list("pk", flat=True))
+    ids = list(
+        Client.objects.filter(firm=firm, lead_accountant=source).values_list("pk", flat=True)
+    )
     if ids:
         Client.objects.filter(firm=firm, pk__in=ids).update(lead_accountant=target)
         activity_record(
