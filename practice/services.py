@@ -137,7 +137,9 @@ def invitation_from_token(token: str) -> Invitation:
 def _send_invitation(invitation: Invitation, language: str) -> None:
     from practice.tasks import send_invitation_email
 
-    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk, language))
+    # robust: a broker outage is logged, it does not undo or fail the invitation;
+    # "Send again" retries.
+    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk, language), robust=True)
 
 
 @transaction.atomic
