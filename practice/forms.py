@@ -10,7 +10,10 @@ from practice.models import BillingProfile, Firm, Membership, Role, User
 
 
 class StyledFormMixin:
-    """Give every widget the CSS framework's classes, and mark invalid fields."""
+    """Give every widget the CSS framework's classes, and mark invalid fields.
+
+    Validation must not run in __init__: subclasses adjust fields (querysets,
+    choices) after calling super().__init__(), and errors are cached."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -24,8 +27,6 @@ class StyledFormMixin:
                 css = "form-select"
             else:
                 css = "form-control"
-            if self.is_bound and name in self.errors:
-                css += " is-invalid"
             existing = widget.attrs.get("class", "")
             widget.attrs["class"] = f"{existing} {css}".strip()
 

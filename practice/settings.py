@@ -127,6 +127,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # one address within LOGIN_LOCKOUT_SECONDS, sign-in is refused until it passes.
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
 LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
+# Reverse proxies in front of the app (a load balancer: 1). The client address is
+# then read from X-Forwarded-For, so one office's failures don't lock out everyone.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # Team invitations are valid for 30 days after they were (re)sent.
 INVITATION_MAX_AGE_DAYS = 30
