@@ -17,7 +17,7 @@ class StyledFormMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             widget = field.widget
             if isinstance(
                 widget, forms.CheckboxInput | forms.RadioSelect | forms.CheckboxSelectMultiple
