@@ -221,3 +221,11 @@ def test_r2_standard_user_cannot_resend_or_revoke(client_for, invited, firm, sta
     assert c.post(reverse("invitation_revoke", args=[firm.slug, invitation.pk])).status_code == 403
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.PENDING
+
+
+def test_wrong_account_signs_out_and_comes_back_to_the_link(client_for, invited):
+    _invitation, path = invited
+    c = client_for(UserFactory())
+    response = c.post(reverse("logout"), {"next": path})
+    assert response["Location"] == path
+    assert 'data-testid="signup-form"' in c.get(path).content.decode()
