@@ -27,7 +27,7 @@ run: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py demo_data
 	@echo ""; echo "Ledgerly runs at http://$(HOST):$(PORT)/  (Ctrl-C stops the web app and the worker)"; echo ""
-	@DEBUG=1 bash -c 'trap "kill 0" EXIT; \
+	@DEBUG=1 SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" bash -c 'trap "kill 0" EXIT; \
 		$(VENV)/bin/celery -A practice worker --beat --pool=solo --loglevel=INFO -s var/celerybeat-schedule & \
 		$(PY) manage.py runserver $(HOST):$(PORT) --noreload'
 
