@@ -33,6 +33,8 @@ run: install
 
 # Uses DATABASE_URL / REDIS_URL when set (as .ci/run does), SQLite and an in-process
 # broker otherwise. Browser tests run when E2E=1 or /usr/bin/chromium exists.
+# -n 2: measured faster on PostgreSQL with the browser tests (each worker has its own
+# test database, live server and Chromium).
 PYTEST_ARGS ?= -n 2
 test: install
 	@url=$$(printf %s "$${DATABASE_URL:-}" | sed -E 's|//([^:/@]+):[^@]*@|//\1:***@|'); \
