@@ -6,7 +6,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    VAR_DIR=/app/var
+    VAR_DIR=/app/var \
+    DJANGO_SETTINGS_MODULE=practice.settings
 
 RUN groupadd --system ledgerly && useradd --system --gid ledgerly --home-dir /app ledgerly
 

@@ -60,7 +60,9 @@ lint: $(VENV)/.installed
 
 # Needs PostgreSQL: DATABASE_URL=postgres://... make bench
 bench: install
-	@SECRET_KEY="$${SECRET_KEY:-bench-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz}" \
+	@DJANGO_SETTINGS_MODULE=practice.settings DEBUG=0 SECURE=0 STATIC_MANIFEST=0 \
+		ALLOWED_HOSTS="testserver,localhost,127.0.0.1" \
+		SECRET_KEY="$${SECRET_KEY:-bench-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz}" \
 		$(PY) manage.py bench
 
 clean:

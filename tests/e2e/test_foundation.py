@@ -43,7 +43,7 @@ def test_sign_in_with_a_wrong_password_stays_on_the_form(page, live_server, prim
     page.fill("input[name=password]", "not-the-password")
     page.locator("main form button[type=submit]").click()
 
-    page.get_by_text("The e-mail address or password is not right").wait_for()
+    page.get_by_text("This e-mail address and password don't match").wait_for()
     assert urlsplit(page.url).path == reverse("login")
 
 
