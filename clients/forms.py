@@ -58,11 +58,15 @@ class ClientForm(StyledFormMixin, forms.ModelForm):
     def __init__(self, *args, firm: Firm, **kwargs):
         super().__init__(*args, **kwargs)
         self.firm = firm
-        self.fields["lead_accountant"].queryset = _lead_queryset(firm)
-        self.fields["lead_accountant"].empty_label = _("No lead accountant")
+        if "lead_accountant" in self._meta.fields:
+            self.fields["lead_accountant"].queryset = _lead_queryset(firm)
+            self.fields["lead_accountant"].empty_label = _("No lead accountant")
+        else:
+            del self.fields["lead_accountant"]
+        if "client_type" in self.fields:
+            self.fields["client_type"].choices = ClientType.choices
         if self.instance.pk and "version" in self.fields:
             self.fields["version"].initial = self.instance.version
-        self.fields["email"].widget.attrs.setdefault("autocomplete", "off")
 
     def validate_unique(self):
         # Per-firm uniqueness (R6) is checked by the service, which names the holder.
@@ -139,7 +143,6 @@ class ClientCreateForm(ClientForm):
         super().__init__(*args, **kwargs)
         del self.fields["version"]
         self.fields["client_type"].initial = ClientType.BUSINESS
-        self.fields["client_type"].choices = ClientType.choices
         self.fields["plan_code"].choices = [("", _("Choose a plan"))] + list(plans)
         self.has_plans = bool(plans)
 
