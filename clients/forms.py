@@ -12,6 +12,16 @@ class LeadAccountantField(forms.ModelChoiceField):
         return str(obj.user)
 
 
+def _revalidate(form) -> None:
+    """StyledFormMixin validates a bound form inside __init__, before the firm's
+    querysets and choices are set; forget that result so validation runs again."""
+    form._errors = None
+    for field in form.fields.values():
+        attrs = field.widget.attrs
+        attrs["class"] = " ".join(c for c in attrs.get("class", "").split() if c != "is-invalid")
+        attrs.pop("aria-invalid", None)
+
+
 def _lead_queryset(firm: Firm):
     return (
         Membership.objects.filter(firm=firm, is_active=True)
@@ -67,6 +77,7 @@ class ClientForm(StyledFormMixin, forms.ModelForm):
             self.fields["client_type"].choices = ClientType.choices
         if self.instance.pk and "version" in self.fields:
             self.fields["version"].initial = self.instance.version
+        _revalidate(self)
 
     def validate_unique(self):
         # Per-firm uniqueness (R6) is checked by the service, which names the holder.
@@ -140,11 +151,12 @@ class ClientCreateForm(ClientForm):
         }
 
     def __init__(self, *args, plans: list[tuple[str, str]], **kwargs):
+        self.has_plans = bool(plans)
         super().__init__(*args, **kwargs)
         del self.fields["version"]
         self.fields["client_type"].initial = ClientType.BUSINESS
         self.fields["plan_code"].choices = [("", _("Choose a plan"))] + list(plans)
-        self.has_plans = bool(plans)
+        _revalidate(self)
 
     def clean(self):
         cleaned = super().clean()
@@ -230,6 +242,7 @@ class BulkActionForm(StyledFormMixin, forms.Form):
         # Ids are checked against the firm by the service; here they only need to be numbers.
         raw = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
         self.fields["ids"].choices = [(v, v) for v in raw if str(v).isdigit()][:1000]
+        _revalidate(self)
 
     STATUS_FOR_ACTION = {
         "make_inactive": ClientStatus.INACTIVE,
