@@ -4,17 +4,19 @@ from urllib.parse import urlencode, urlsplit
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, QueryDict, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from clients import selectors, services
+from clients import rows, selectors, services
 from clients.forms import (
     BulkActionForm,
     ClientCreateForm,
@@ -104,6 +106,7 @@ def _list_context(request, params: QueryDict) -> dict:
     context = {
         "page": page,
         "rows": page.rows,
+        "csrf_input": _csrf_input(request),
         "filters": filters,
         "list_form": form,
         "sort": sort,
@@ -140,6 +143,13 @@ def _list_context(request, params: QueryDict) -> dict:
             ("export", _("Export the selection (CSV)")),
         ],
     }
+    rows.RowRenderer(
+        firm_slug=slug,
+        columns=columns,
+        csrf_input=context["csrf_input"],
+        can_delete=context["can_delete"],
+        current_url=context["current_url"],
+    ).decorate(page.rows)
     if page.total == 0:
         context["firm_has_clients"] = selectors.firm_has_clients(firm=firm)
     return context
@@ -328,15 +338,30 @@ def _client(request, client_id) -> Client:
     )
 
 
+def _csrf_input(request):
+    return format_html(
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
+    )
+
+
 def _row_context(request, client: Client, firm_slug: str) -> dict:
     columns = selectors.client_list_columns(firm=request.firm, membership=request.membership)
-    return {
+    context = {
         "client": client,
+        "csrf_input": _csrf_input(request),
         "columns": columns,
         "colspan": len(columns) + 2,
         "can_delete": request.membership.is_primary_admin,
         "current_url": _row_list_url(request, firm_slug),
     }
+    rows.RowRenderer(
+        firm_slug=firm_slug,
+        columns=columns,
+        csrf_input=context["csrf_input"],
+        can_delete=context["can_delete"],
+        current_url=context["current_url"],
+    ).decorate([client])
+    return context
 
 
 def client_row(request, firm_slug, client_id):

@@ -1,8 +1,8 @@
 """The client list (R8, R13): filters, search, sort, keyset pages, columns."""
 
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_scopes import scopes_disabled
 
 from clients import selectors
