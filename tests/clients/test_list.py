@@ -231,3 +231,13 @@ def test_r8_columns_htmx_returns_results_and_chooser(
     )
     html = response.content.decode()
     assert 'id="client-results"' in html and 'hx-swap-oob="true"' in html
+
+
+def test_r13_count_is_bounded(client_for, standard_member, make_client, urls, monkeypatch):
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    for i in range(5):
+        make_client(display_name=f"N{i}")
+    response = client_for(standard_member).get(urls("list"))
+    assert response.context["page"].total_capped
+    assert "More than 3 clients" in response.content.decode()
+    assert len(names(response)) == 5
