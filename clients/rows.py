@@ -126,8 +126,8 @@ class RowRenderer:
             )
         return format_html(
             '<details class="actions-menu" data-testid="actions-{pk}">'
-            '<summary class="btn btn-sm btn-outline-secondary">{actions} <span aria-hidden="true">▼</span></summary>'
-            '<ul class="actions-menu-list list-unstyled shadow">'
+            '<summary class="btn btn-sm btn-outline-secondary text-nowrap">{actions} <span aria-hidden="true">▼</span></summary>'
+            '<ul class="dropdown-menu show actions-menu-list shadow">'
             '<li><a class="dropdown-item" href="{edit}" hx-get="{edit}" hx-target="#client-row-{pk}" hx-swap="outerHTML">{edit_label}</a></li>'
             '<li><a class="dropdown-item" href="{detail}">{profile}</a></li>'
             '<li><form method="post" action="{status_url}" hx-post="{status_url}" hx-target="#client-row-{pk}" hx-swap="outerHTML">'
