@@ -241,3 +241,16 @@ def test_r13_count_is_bounded(client_for, standard_member, make_client, urls, mo
     assert response.context["page"].total_capped
     assert "More than 3 clients" in response.content.decode()
     assert len(names(response)) == 5
+
+
+def test_row_values_are_html_escaped(client_for, standard_member, make_client, urls):
+    make_client(
+        display_name='<script>alert("x")</script>',
+        client_number="<b>1</b>",
+        email="a@b.test",
+        phone='"><img src=x>',
+    )
+    html = client_for(standard_member).get(urls("list")).content.decode()
+    body = html.split("<tbody>")[1]
+    assert "<script>alert" not in body and "<b>1</b>" not in body and "<img src=x>" not in body
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in body
