@@ -482,8 +482,12 @@ def client_detail(request, firm_slug, client_id):
     tab = request.GET.get("tab", "overview")
     if tab not in PROFILE_TABS:
         tab = "overview"
-    context = {"client": client, "tab": tab, "tabs": _tabs(), "can_delete": None}
-    context["can_delete"] = request.membership.is_primary_admin
+    context = {
+        "client": client,
+        "tab": tab,
+        "tabs": _tabs(),
+        "can_delete": request.membership.is_primary_admin,
+    }
     if tab == "products":
         from subscriptions.selectors import client_products
 
