@@ -123,6 +123,24 @@ class Client(TenantModel):
     class Meta:
         verbose_name = _("client")
         verbose_name_plural = _("clients")
+        # The list filters on (firm, status) and pages by keyset on (sort column, id);
+        # each index leads with firm_id so a firm's rows stay together (and the
+        # schema can be distributed by firm). PostgreSQL-only indexes (trigram
+        # search, client-number prefix) live in migration 0003.
+        indexes = [
+            models.Index(
+                fields=["firm", "status", "search_name", "id"], name="client_firm_status_name"
+            ),
+            models.Index(fields=["firm", "search_name", "id"], name="client_firm_name"),
+            models.Index(
+                fields=["firm", "status", "client_number", "id"], name="client_firm_status_number"
+            ),
+            models.Index(fields=["firm", "client_number", "id"], name="client_firm_number"),
+            models.Index(
+                fields=["firm", "lead_accountant", "status", "search_name", "id"],
+                name="client_firm_lead_name",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["firm", "client_number"],
@@ -160,3 +178,25 @@ class Client(TenantModel):
     @property
     def is_active(self) -> bool:
         return self.status == ClientStatus.ACTIVE
+
+
+class ClientListPreference(TenantModel):
+    """One member's client-list layout in one firm: which columns show, in order."""
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="client_list_preferences"
+    )
+    columns = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("client list preference")
+        verbose_name_plural = _("client list preferences")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "membership"], name="client_list_preference_one_per_member"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.membership_id}: {', '.join(self.columns)}"

@@ -14,6 +14,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_scopes import scopes_disabled
 
+from tests.clients.factories import ClientFactory
 from tests.practice.factories import InvitationFactory, MembershipFactory
 
 # Pages outside any firm: accounts, the firm picker, invitation links, language.
@@ -40,10 +41,15 @@ def _invitation(firm, owner):
     return InvitationFactory(firm=firm, invited_by=owner.user).pk
 
 
+def _client(firm, owner):
+    return ClientFactory(firm=firm, lead_accountant=owner).pk
+
+
 # kwarg name -> builds an object of `firm` and returns the value for the URL.
 OBJECT_IN_FIRM = {
     "membership_id": _membership,
     "invitation_id": _invitation,
+    "client_id": _client,
 }
 
 
