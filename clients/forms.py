@@ -12,16 +12,6 @@ class LeadAccountantField(forms.ModelChoiceField):
         return str(obj.user)
 
 
-def _revalidate(form) -> None:
-    """StyledFormMixin validates a bound form inside __init__, before the firm's
-    querysets and choices are set; forget that result so validation runs again."""
-    form._errors = None
-    for field in form.fields.values():
-        attrs = field.widget.attrs
-        attrs["class"] = " ".join(c for c in attrs.get("class", "").split() if c != "is-invalid")
-        attrs.pop("aria-invalid", None)
-
-
 def _lead_queryset(firm: Firm):
     return (
         Membership.objects.filter(firm=firm, is_active=True)
@@ -77,7 +67,6 @@ class ClientForm(StyledFormMixin, forms.ModelForm):
             self.fields["client_type"].choices = ClientType.choices
         if self.instance.pk and "version" in self.fields:
             self.fields["version"].initial = self.instance.version
-        _revalidate(self)
 
     def validate_unique(self):
         # Per-firm uniqueness (R6) is checked by the service, which names the holder.
@@ -156,7 +145,6 @@ class ClientCreateForm(ClientForm):
         del self.fields["version"]
         self.fields["client_type"].initial = ClientType.BUSINESS
         self.fields["plan_code"].choices = [("", _("Choose a plan"))] + list(plans)
-        _revalidate(self)
 
     def clean(self):
         cleaned = super().clean()
@@ -242,7 +230,6 @@ class BulkActionForm(StyledFormMixin, forms.Form):
         # Ids are checked against the firm by the service; here they only need to be numbers.
         raw = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
         self.fields["ids"].choices = [(v, v) for v in raw if str(v).isdigit()][:1000]
-        _revalidate(self)
 
     STATUS_FOR_ACTION = {
         "make_inactive": ClientStatus.INACTIVE,

@@ -31,7 +31,8 @@ VERB_SENTENCES = {
     "member.primary_admin_transferred": _("Handed the primary admin role to %(target)s"),
     "client.created": _("Added the client %(target)s"),
     "client.updated": _("Edited the client %(target)s"),
-    "client.status_changed": _("Changed the status of the client %(target)s"),
+    "client.made_inactive": _("Made the client %(target)s inactive"),
+    "client.made_active": _("Made the client %(target)s active"),
     "client.deleted": _("Deleted the client %(target)s permanently"),
     "client.lead_reassigned": _("Handed clients over to %(target)s"),
 }

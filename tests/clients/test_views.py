@@ -27,7 +27,7 @@ def test_r4_add_page_offers_types_more_info_subscription_and_primary_admin(
     html = client_for(standard_member).get(urls("add")).content.decode()
     assert 'value="business"' in html and 'value="individual"' in html
     assert "<details" in html and "Add more info" in html
-    details = html.split("<details", 1)[1].split("</details>")[0]
+    details = html.split('data-testid="more-info"', 1)[1].split("</details>")[0]
     assert 'name="client_number"' in details
     for choice in ("wholesale", "direct", "none"):
         assert f'value="{choice}"' in html
