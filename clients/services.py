@@ -10,6 +10,7 @@ from clients.models import (
     Client,
     ClientListPreference,
     ClientStatus,
+    Company,
 )
 from practice.models import Firm, Membership, User
 from practice.services import activity_record
@@ -126,8 +127,10 @@ def client_create(
     fields["display_name"] = _display_name(fields)
     if not fields["display_name"]:
         raise ValidationError({"display_name": _("Enter the client's name.")})
+    company = Company.objects.create(name=fields["display_name"])
     client = Client(
         firm=firm,
+        company_account=company,
         initial_billing=billing,
         initial_plan_code=plan_code if billing != BillingChoice.NONE else "",
         **fields,
