@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from clients.models import (
     BillingChoice,
@@ -61,7 +62,9 @@ class RowRenderer:
             BillingChoice.WHOLESALE: _e(_("Wholesale")),
             BillingChoice.DIRECT: _e(_("Direct")),
         }
-        self.muted_none = f'<span class="text-body-secondary">{_e(_("None"))}</span>'
+        # Outside the f-string: xgettext does not look inside f-strings.
+        no_billing = _e(pgettext("billing", "None"))
+        self.muted_none = f'<span class="text-body-secondary">{no_billing}</span>'
         self.dash = '<span class="text-body-secondary">—</span>'
         self.t = {
             "actions": _e(_("Actions")),

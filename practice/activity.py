@@ -35,6 +35,7 @@ VERB_SENTENCES = {
     "client.made_active": _("Made the client %(target)s active"),
     "client.deleted": _("Deleted the client %(target)s permanently"),
     "client.lead_reassigned": _("Handed clients over to %(target)s"),
+    "client.demo_loaded": _("Loaded demo clients into %(target)s"),
 }
 
 # Values stored as codes in `changes`, shown with their labels.
