@@ -1,0 +1,134 @@
+"""Billing arithmetic, free of the database.
+
+Rounding rule (the only one): every amount is computed exactly as a fraction
+(list price × days billed ÷ days in the month × (1 − rate)), then rounded ONCE
+per statement line, half up to the cent: the line's prorated list amount and its
+net amount are rounded, and its discount is their difference, so that
+list − discount = net holds on every line. Totals are plain sums of the rounded
+lines and are never rounded again, so a statement's lines always add up to its
+totals to the cent.
+"""
+
+import calendar
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+CENT = Fraction(1, 100)
+
+
+def month_bounds(year: int, month: int) -> tuple[datetime.date, datetime.date]:
+    """(first day, first day of the next month)."""
+    first = datetime.date(year, month, 1)
+    return first, add_months(first, 1)
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later, clipped to the end of a shorter month."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def round_cents(value: Fraction) -> Decimal:
+    """Half up to the cent (amounts are never negative)."""
+    if value < 0:
+        raise ValueError("Amounts are never negative.")
+    cents = (value / CENT + Fraction(1, 2)).__floor__()
+    return Decimal(cents).scaleb(-2)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Days billed at one list price and discount. `ends_on` and `discount_until`
+    are exclusive; None means open-ended (no end / discount for life)."""
+
+    starts_on: datetime.date
+    ends_on: datetime.date | None
+    monthly_list: Decimal
+    discount_rate: Decimal
+    discount_until: datetime.date | None = None
+    label: str = ""
+
+
+@dataclass
+class LineAmounts:
+    days: int = 0
+    days_in_month: int = 0
+    list_exact: Fraction = Fraction(0)
+    net_exact: Fraction = Fraction(0)
+    parts: list[dict] = field(default_factory=list)
+
+    @property
+    def list_amount(self) -> Decimal:
+        return round_cents(self.list_exact)
+
+    @property
+    def net_amount(self) -> Decimal:
+        return round_cents(self.net_exact)
+
+    @property
+    def discount_amount(self) -> Decimal:
+        return self.list_amount - self.net_amount
+
+
+def _overlap(start, end, lo, hi) -> tuple[datetime.date, datetime.date] | None:
+    a = max(start, lo)
+    b = min(end or hi, hi)
+    return (a, b) if a < b else None
+
+
+def charge_for_month(segments: list[Segment], year: int, month: int) -> LineAmounts:
+    """Exact amounts for one month: each segment's days in the month, split at the
+    day its discount ends, priced at monthly list × days ÷ days in the month."""
+    first, next_first = month_bounds(year, month)
+    days_in_month = (next_first - first).days
+    result = LineAmounts(days_in_month=days_in_month)
+    for seg in segments:
+        window = _overlap(seg.starts_on, seg.ends_on, first, next_first)
+        if window is None:
+            continue
+        a, b = window
+        price = Fraction(seg.monthly_list)
+        rate = Fraction(seg.discount_rate)
+        split = seg.discount_until
+        pieces = []
+        if split is None or split >= b:
+            pieces.append((a, b, rate))
+        elif split <= a:
+            pieces.append((a, b, Fraction(0)))
+        else:
+            pieces.extend([(a, split, rate), (split, b, Fraction(0))])
+        for lo, hi, r in pieces:
+            days = (hi - lo).days
+            listed = price * days / days_in_month
+            result.days += days
+            result.list_exact += listed
+            result.net_exact += listed * (1 - r)
+            result.parts.append(
+                {
+                    "label": seg.label,
+                    "from": lo.isoformat(),
+                    "to": (hi - datetime.timedelta(days=1)).isoformat(),
+                    "days": days,
+                    "monthly_list": str(seg.monthly_list),
+                    "rate": str(seg.discount_rate) if r else "0",
+                }
+            )
+    return result
+
+
+def sum_by_currency(lines) -> dict[str, dict[str, Decimal]]:
+    """Per-currency totals of rounded lines: {"EUR": {"list":…, "discount":…, "net":…}}."""
+    totals: dict[str, dict[str, Decimal]] = {}
+    for currency, list_amount, discount, net in lines:
+        t = totals.setdefault(
+            currency,
+            {"list": Decimal("0.00"), "discount": Decimal("0.00"), "net": Decimal("0.00")},
+        )
+        t["list"] += list_amount
+        t["discount"] += discount
+        t["net"] += net
+    return totals
