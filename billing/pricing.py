@@ -32,8 +32,9 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def round_cents(value: Fraction) -> Decimal:
+def round_cents(value: Fraction | Decimal) -> Decimal:
     """Half up to the cent (amounts are never negative)."""
+    value = Fraction(value)
     if value < 0:
         raise ValueError("Amounts are never negative.")
     cents = (value / CENT + Fraction(1, 2)).__floor__()

@@ -40,10 +40,32 @@ def _invitation(firm, owner):
     return InvitationFactory(firm=firm, invited_by=owner.user).pk
 
 
+def _client(firm, owner):
+    from tests.clients.factories import ClientFactory
+
+    return ClientFactory(firm=firm).pk
+
+
+def _subscription(firm, owner):
+    from tests.clients.factories import ClientFactory
+    from tests.subscriptions.factories import SubscriptionFactory
+
+    return SubscriptionFactory(client=ClientFactory(firm=firm)).pk
+
+
+def _statement(firm, owner):
+    from tests.billing.factories import issued_statement
+
+    return issued_statement(firm).pk
+
+
 # kwarg name -> builds an object of `firm` and returns the value for the URL.
 OBJECT_IN_FIRM = {
     "membership_id": _membership,
     "invitation_id": _invitation,
+    "client_id": _client,
+    "subscription_id": _subscription,
+    "statement_id": _statement,
 }
 
 
