@@ -23,18 +23,24 @@ class UsageForm(StyledFormMixin, forms.Form):
 class PlanChoiceForm(StyledFormMixin, forms.Form):
     product = forms.ModelChoiceField(
         label=_("Plan"),
-        queryset=Product.objects.none(),
+        queryset=Product.objects.filter(kind=ProductKind.PLAN, is_active=True).order_by(
+            "sort_order", "name"
+        ),
         to_field_name="code",
         widget=forms.RadioSelect,
         empty_label=None,
     )
 
     def __init__(self, *args, products=None, **kwargs):
+        # Set before the mixin's __init__, which validates a bound form.
+        self.allowed = None if products is None else {p.pk for p in products}
         super().__init__(*args, **kwargs)
-        qs = Product.objects.filter(kind=ProductKind.PLAN, is_active=True)
-        if products is not None:
-            qs = qs.filter(pk__in=[p.pk for p in products])
-        self.fields["product"].queryset = qs.order_by("sort_order", "name")
+
+    def clean_product(self):
+        product = self.cleaned_data["product"]
+        if self.allowed is not None and product.pk not in self.allowed:
+            raise forms.ValidationError(_("This plan can't be chosen now."))
+        return product
 
 
 class AddonForm(StyledFormMixin, forms.Form):

@@ -191,7 +191,7 @@ def _move(request, firm_slug, subscription_id, direction):
         billing_profile_missing=services.billing_profile_missing(firm=request.firm),
     )
     allowed = [target for target, reasons in options if not reasons]
-    form = PlanChoiceForm(request.POST or None, products=allowed)
+    form = PlanChoiceForm(request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
