@@ -19,7 +19,7 @@ def _url(name, firm, *args):
 def test_r17_tab_lists_only_wholesale_clients_with_search_and_fixed_queries(
     firm, primary_admin, client_for, wholesale, make_client, django_assert_max_num_queries
 ):
-    for i in range(12):
+    for _i in range(12):
         wholesale("essentials")
     wholesale("plus")
     with scopes_disabled():
@@ -36,7 +36,9 @@ def test_r17_tab_lists_only_wholesale_clients_with_search_and_fixed_queries(
     assert response.status_code == 200
     assert body.count('data-client="') == 14
     assert "Direct Only" not in body
-    found = c.get(url, {"q": "zeta"}, headers={"HX-Request": "true", "HX-Target": "wholesale-results"})
+    found = c.get(
+        url, {"q": "zeta"}, headers={"HX-Request": "true", "HX-Target": "wholesale-results"}
+    )
     assert "Zeta Bakery" in found.content.decode()
     assert found.content.decode().count('data-client="') == 1
     assert "<html" not in found.content.decode()
@@ -54,7 +56,10 @@ def test_r17_a_row_expands_to_the_clients_subscriptions_with_an_actions_menu(
     body = partial.content.decode()
     assert "<html" not in body
     assert body.lstrip().startswith("<tr")
-    assert 'data-action="upgrade"' in body and 'href="' + _url("subscriptions:upgrade", firm, sub.pk) in body
+    assert (
+        'data-action="upgrade"' in body
+        and 'href="' + _url("subscriptions:upgrade", firm, sub.pk) in body
+    )
     assert 'data-action="remove"' in body
     page = c.get(url)  # works without JavaScript too
     assert "<html" in page.content.decode()
@@ -64,9 +69,14 @@ def test_r16_actions_menu_says_why_a_pending_subscription_cannot_change(
     firm, primary_admin, client_for, wholesale, complete_profile
 ):
     sub = wholesale("essentials", status=SubscriptionStatus.PENDING, start_date=None)
-    body = client_for(primary_admin).get(
-        _url("billing:client_subscriptions", firm, sub.client_id), headers={"HX-Request": "true"}
-    ).content.decode()
+    body = (
+        client_for(primary_admin)
+        .get(
+            _url("billing:client_subscriptions", firm, sub.client_id),
+            headers={"HX-Request": "true"},
+        )
+        .content.decode()
+    )
     assert "still pending" in body
     assert f'href="{_url("subscriptions:upgrade", firm, sub.pk)}"' not in body
 
@@ -79,9 +89,14 @@ def test_r18_actions_menu_says_why_downgrade_is_refused(
         ClientUsageFactory(
             client=sub.client, users=2, features=[Feature.objects.get(code="multicurrency")]
         )
-    body = client_for(primary_admin).get(
-        _url("billing:client_subscriptions", firm, sub.client_id), headers={"HX-Request": "true"}
-    ).content.decode()
+    body = (
+        client_for(primary_admin)
+        .get(
+            _url("billing:client_subscriptions", firm, sub.client_id),
+            headers={"HX-Request": "true"},
+        )
+        .content.decode()
+    )
     assert "Essentials doesn&#x27;t include Multicurrency" in body
     assert f'href="{_url("subscriptions:downgrade", firm, sub.pk)}"' not in body
 
