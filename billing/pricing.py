@@ -14,6 +14,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 CENT = Fraction(1, 100)
 
@@ -54,21 +55,55 @@ class Segment:
     label: str = ""
 
 
+RATE_SCALE = 10_000  # rates have four decimal places
+
+
+@lru_cache(maxsize=4096)
+def _cents(price: Decimal) -> int:
+    cents = Decimal(price) * 100
+    if cents != cents.to_integral_value():
+        raise ValueError(f"A list price has at most two decimal places: {price}")
+    return int(cents)
+
+
+@lru_cache(maxsize=4096)
+def _rate_units(rate: Decimal) -> int:
+    units = Decimal(rate) * RATE_SCALE
+    if units != units.to_integral_value() or not 0 <= units <= RATE_SCALE:
+        raise ValueError(f"A discount rate is between 0 and 1, four decimal places: {rate}")
+    return int(units)
+
+
+def _half_up(numerator: int, denominator: int) -> int:
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
 @dataclass
 class LineAmounts:
+    """Exact amounts as integer numerators: list = list_num / days_in_month cents,
+    net = net_num / (days_in_month × RATE_SCALE) cents."""
+
     days: int = 0
     days_in_month: int = 0
-    list_exact: Fraction = Fraction(0)
-    net_exact: Fraction = Fraction(0)
+    list_num: int = 0
+    net_num: int = 0
     parts: list[dict] = field(default_factory=list)
 
     @property
+    def list_exact(self) -> Fraction:
+        return Fraction(self.list_num, self.days_in_month * 100)
+
+    @property
+    def net_exact(self) -> Fraction:
+        return Fraction(self.net_num, self.days_in_month * RATE_SCALE * 100)
+
+    @property
     def list_amount(self) -> Decimal:
-        return round_cents(self.list_exact)
+        return Decimal(_half_up(self.list_num, self.days_in_month)).scaleb(-2)
 
     @property
     def net_amount(self) -> Decimal:
-        return round_cents(self.net_exact)
+        return Decimal(_half_up(self.net_num, self.days_in_month * RATE_SCALE)).scaleb(-2)
 
     @property
     def discount_amount(self) -> Decimal:
@@ -92,22 +127,20 @@ def charge_for_month(segments: list[Segment], year: int, month: int) -> LineAmou
         if window is None:
             continue
         a, b = window
-        price = Fraction(seg.monthly_list)
-        rate = Fraction(seg.discount_rate)
+        price = _cents(seg.monthly_list)
+        rate = _rate_units(seg.discount_rate)
         split = seg.discount_until
-        pieces = []
         if split is None or split >= b:
-            pieces.append((a, b, rate))
+            pieces = ((a, b, rate),)
         elif split <= a:
-            pieces.append((a, b, Fraction(0)))
+            pieces = ((a, b, 0),)
         else:
-            pieces.extend([(a, split, rate), (split, b, Fraction(0))])
+            pieces = ((a, split, rate), (split, b, 0))
         for lo, hi, r in pieces:
             days = (hi - lo).days
-            listed = price * days / days_in_month
             result.days += days
-            result.list_exact += listed
-            result.net_exact += listed * (1 - r)
+            result.list_num += price * days
+            result.net_num += price * days * (RATE_SCALE - r)
             result.parts.append(
                 {
                     "label": seg.label,
