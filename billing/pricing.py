@@ -87,7 +87,22 @@ class LineAmounts:
     days_in_month: int = 0
     list_num: int = 0
     net_num: int = 0
-    parts: list[dict] = field(default_factory=list)
+    pieces: list[tuple] = field(default_factory=list)
+
+    @property
+    def parts(self) -> list[dict]:
+        """The pieces billed, for the statement line's detail."""
+        return [
+            {
+                "label": seg.label,
+                "from": lo.isoformat(),
+                "to": (hi - datetime.timedelta(days=1)).isoformat(),
+                "days": days,
+                "monthly_list": str(seg.monthly_list),
+                "rate": str(seg.discount_rate) if r else "0",
+            }
+            for seg, lo, hi, days, r in self.pieces
+        ]
 
     @property
     def list_exact(self) -> Fraction:
@@ -120,8 +135,14 @@ def charge_for_month(segments: list[Segment], year: int, month: int) -> LineAmou
     """Exact amounts for one month: each segment's days in the month, split at the
     day its discount ends, priced at monthly list × days ÷ days in the month."""
     first, next_first = month_bounds(year, month)
-    days_in_month = (next_first - first).days
-    result = LineAmounts(days_in_month=days_in_month)
+    return charge_between(segments, first, next_first)
+
+
+def charge_between(
+    segments: list[Segment], first: datetime.date, next_first: datetime.date
+) -> LineAmounts:
+    """charge_for_month with the month's bounds given (statements reuse them)."""
+    result = LineAmounts(days_in_month=(next_first - first).days)
     for seg in segments:
         window = _overlap(seg.starts_on, seg.ends_on, first, next_first)
         if window is None:
@@ -141,16 +162,7 @@ def charge_for_month(segments: list[Segment], year: int, month: int) -> LineAmou
             result.days += days
             result.list_num += price * days
             result.net_num += price * days * (RATE_SCALE - r)
-            result.parts.append(
-                {
-                    "label": seg.label,
-                    "from": lo.isoformat(),
-                    "to": (hi - datetime.timedelta(days=1)).isoformat(),
-                    "days": days,
-                    "monthly_list": str(seg.monthly_list),
-                    "rate": str(seg.discount_rate) if r else "0",
-                }
-            )
+            result.pieces.append((seg, lo, hi, days, r))
     return result
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import Statement, StatementLine, StatementTotal
-from billing.pricing import Segment, charge_for_month, month_bounds, sum_by_currency
+from billing.pricing import Segment, charge_between, month_bounds, sum_by_currency
 from clients.models import Client
 from practice.models import Firm, User
 from practice.services import activity_record
@@ -101,9 +101,13 @@ def _insert_lines(statement: Statement, lines: list[dict]) -> None:
             batch_size=2000,
         )
         return
+    # A statement lost in a crash before the WAL reaches disk is issued again by
+    # the next daily run (generation is idempotent), so the commit needn't wait.
     columns = ("firm_id", "statement_id", *LINE_FIELDS)
     table = StatementLine._meta.db_table
     sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
     with connection.cursor() as cursor, cursor.copy(sql) as copy:
         for line in lines:
             copy.write_row(
@@ -111,7 +115,7 @@ def _insert_lines(statement: Statement, lines: list[dict]) -> None:
                     statement.firm_id,
                     statement.pk,
                     *(line[name] for name in LINE_FIELDS[:-1]),
-                    json.dumps(line["detail"]),
+                    json.dumps(line["detail"]) if line["detail"] else "[]",
                 )
             )
 
@@ -149,9 +153,10 @@ def statement_generate(*, firm: Firm, year: int, month: int, by: User | None = N
     counts: dict[str, int] = defaultdict(int)
     for ref, rows in grouped.items():
         segments = segments_for(rows, prices, names)
-        amounts = charge_for_month(segments, year, month)
+        amounts = charge_between(segments, first, next_first)
         if amounts.days == 0:
             continue
+        list_amount, net_amount = amounts.list_amount, amounts.net_amount
         last = rows[-1]
         line = {
             "client_id": last["client_id"],
@@ -162,10 +167,10 @@ def statement_generate(*, firm: Firm, year: int, month: int, by: User | None = N
             "monthly_list_price": segments[-1].monthly_list,
             "days": amounts.days,
             "days_in_month": amounts.days_in_month,
-            "list_amount": amounts.list_amount,
-            "discount_amount": amounts.discount_amount,
-            "net_amount": amounts.net_amount,
-            "detail": amounts.parts if len(amounts.parts) > 1 else [],
+            "list_amount": list_amount,
+            "discount_amount": list_amount - net_amount,
+            "net_amount": net_amount,
+            "detail": amounts.parts if len(amounts.pieces) > 1 else [],
         }
         lines.append(line)
         counts[line["currency"]] += 1
