@@ -69,7 +69,11 @@ class Command(BaseCommand):
                     self.out("billing.statement_rerun", f"{time.perf_counter() - started:.3f}", "s")
                     assert again.pk == statement.pk
                     for total in statement.totals.all():
-                        self.out(f"billing.statement_total_{total.currency}", total.net_amount, "")
+                        self.out(
+                            f"billing.statement_net_{total.currency}",
+                            total.net_amount,
+                            total.currency,
+                        )
             finally:
                 if not options["keep"]:
                     self._drop(firm)
