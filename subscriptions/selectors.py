@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from billing.pricing import Segment, add_months, charge_for_month, month_bounds
 from clients.models import BillingChoice, Client, normalize_search
 from practice.models import BillingProfile, Firm, Membership
+from practice.templatetags.money import format_money
 from subscriptions import rules
 from subscriptions.models import (
     Billing,
@@ -25,7 +26,6 @@ from subscriptions.models import (
     Subscription,
     SubscriptionStatus,
 )
-from subscriptions.templatetags.money import format_money
 
 LIVE = (SubscriptionStatus.PENDING, SubscriptionStatus.ACTIVE)
 

@@ -136,6 +136,10 @@ def subscriptions_on_client_created(*, firm: Firm, client: Client, by: User) -> 
     if client.initial_billing == BillingChoice.NONE:
         client_billing_refresh(client=client)
         return None
+    if not client.initial_plan_code:
+        # The add-client form requires a plan with either discount; a caller that
+        # passes none starts nothing rather than guessing a plan.
+        return None
     product = _plan_by_code(client.initial_plan_code)
     if client.initial_billing == BillingChoice.WHOLESALE:
         rate, until = _discount_terms(Billing.WHOLESALE, today())

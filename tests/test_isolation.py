@@ -14,6 +14,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_scopes import scopes_disabled
 
+from tests.clients.factories import ClientFactory
 from tests.practice.factories import InvitationFactory, MembershipFactory
 
 # Pages outside any firm: accounts, the firm picker, invitation links, language.
@@ -41,13 +42,10 @@ def _invitation(firm, owner):
 
 
 def _client(firm, owner):
-    from tests.clients.factories import ClientFactory
-
-    return ClientFactory(firm=firm).pk
+    return ClientFactory(firm=firm, lead_accountant=owner).pk
 
 
 def _subscription(firm, owner):
-    from tests.clients.factories import ClientFactory
     from tests.subscriptions.factories import SubscriptionFactory
 
     return SubscriptionFactory(client=ClientFactory(firm=firm)).pk
