@@ -1,9 +1,8 @@
 """Demo subscriptions: a few wholesale clients (one with split billing, one with
 a past upgrade), a few direct ones, started months ago so statements have lines."""
 
-import datetime
-
 from django.db import transaction
+from django.utils import timezone
 
 from billing.pricing import add_months
 from clients.models import Client
@@ -57,7 +56,7 @@ def load(*, firm: Firm, by) -> None:
     user = getattr(by, "user", by)
     clients = list(Client.objects.filter(firm=firm).order_by("pk")[: len(PLAN) + 2])
     products = {p.code: p for p in Product.objects.all()}
-    today = datetime.date.today()
+    today = timezone.localdate()
     for client, (code, billing, months, addon, earlier) in zip(clients, PLAN, strict=False):
         if Subscription.objects.filter(firm=firm, client=client).exists():
             continue
@@ -87,3 +86,7 @@ def load(*, firm: Firm, by) -> None:
         if code == "plus":
             usage.features.set(Feature.objects.filter(code__in=["multicurrency", "bills"]))
         services.client_billing_refresh(client=client)
+    from billing.services import previous_month, statement_generate
+
+    year, month = previous_month()
+    statement_generate(firm=firm, year=year, month=month)

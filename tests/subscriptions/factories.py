@@ -57,3 +57,13 @@ class ClientUsageFactory(factory.django.DjangoModelFactory):
     def features(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.features.set(extracted)
+
+
+def ensure_catalogue() -> None:
+    """Load the catalogue of the data migration again (idempotent): tests with
+    transaction=True flush the database, data migrations included."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("subscriptions.migrations.0002_catalogue").load(apps, None)
