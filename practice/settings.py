@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -222,7 +223,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "billing-monthly-statements": {
+        "task": "billing.tasks.statements_generate_due",
+        "schedule": crontab(minute=30, hour=2),
+    },
+    "subscriptions-pending-enrolments": {
+        "task": "subscriptions.tasks.enrolments_sweep",
+        "schedule": 600.0,
+    },
+}
 
 # Security. Production (DEBUG off) turns on HTTPS-only cookies, HSTS and redirects.
 SECURE = env_bool("SECURE", not DEBUG)

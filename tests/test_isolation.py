@@ -45,11 +45,25 @@ def _client(firm, owner):
     return ClientFactory(firm=firm, lead_accountant=owner).pk
 
 
+def _subscription(firm, owner):
+    from tests.subscriptions.factories import SubscriptionFactory
+
+    return SubscriptionFactory(client=ClientFactory(firm=firm)).pk
+
+
+def _statement(firm, owner):
+    from tests.billing.factories import issued_statement
+
+    return issued_statement(firm).pk
+
+
 # kwarg name -> builds an object of `firm` and returns the value for the URL.
 OBJECT_IN_FIRM = {
     "membership_id": _membership,
     "invitation_id": _invitation,
     "client_id": _client,
+    "subscription_id": _subscription,
+    "statement_id": _statement,
 }
 
 

@@ -32,7 +32,7 @@ def test_r4_add_page_offers_types_more_info_subscription_and_primary_admin(
     for choice in ("wholesale", "direct", "none"):
         assert f'value="{choice}"' in html
     assert 'name="firm_is_primary_admin"' in html
-    assert "Compare plans" not in html  # subscriptions:compare doesn't exist yet
+    assert "Compare plans" in html  # subscriptions:compare
 
 
 def test_r5_add_form_warns_wholesale_is_only_offered_now(client_for, standard_member, urls):
@@ -50,6 +50,7 @@ def test_r4_add_a_business_client_with_number(client_for, standard_member, admin
             "client_number": " F-001 ",
             "lead_accountant": admin_member.pk,
             "billing": "direct",
+            "plan_code": "essentials",
             "firm_is_primary_admin": "on",
         },
     )
@@ -60,6 +61,7 @@ def test_r4_add_a_business_client_with_number(client_for, standard_member, admin
     assert client.client_number == "F-001" and client.initial_billing == "direct"
     assert client.firm_is_primary_admin and client.lead_accountant == admin_member
     assert client.search_name == "fromagerie cote"
+    assert client.billing == "direct" and client.products_summary == "Essentials"
 
 
 def test_r4_r6_errors_are_inline_and_name_the_number_holder(
