@@ -101,13 +101,9 @@ def _insert_lines(statement: Statement, lines: list[dict]) -> None:
             batch_size=2000,
         )
         return
-    # A statement lost in a crash before the WAL reaches disk is issued again by
-    # the next daily run (generation is idempotent), so the commit needn't wait.
     columns = ("firm_id", "statement_id", *LINE_FIELDS)
     table = StatementLine._meta.db_table
     sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL synchronous_commit TO OFF")
     with connection.cursor() as cursor, cursor.copy(sql) as copy:
         for line in lines:
             copy.write_row(
