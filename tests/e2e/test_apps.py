@@ -135,9 +135,7 @@ def test_r23_r24_time_wizard_from_no_team_to_accepted_invitation(
 
     # The app is active on the client's products tab.
     page.goto(
-        live_server.url
-        + reverse("clients:detail", args=[firm.slug, client.pk])
-        + "?tab=products"
+        live_server.url + reverse("clients:detail", args=[firm.slug, client.pk]) + "?tab=products"
     )
     expect(page.get_by_test_id("app-status-time")).to_have_text("Active")
     _shot(page, artifacts, "10-products")
