@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from practice import views
 from practice.forms import StyledPasswordResetForm, StyledSetPasswordForm
+from subscriptions.app_views import time_invitation_accept
 
 firm_patterns = [
     path("", views.firm_home, name="firm_home"),
@@ -66,6 +67,11 @@ urlpatterns = [
     path("firms/new/", views.firm_create, name="firm_create"),
     path("language/", views.set_language, name="set_language"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path(
+        "apps/time/invitations/<str:token>/",
+        time_invitation_accept,
+        name="time_invitation_accept",
+    ),
     path("f/<slug:firm_slug>/", include(firm_patterns)),
     path("admin/", admin.site.urls),
 ]

@@ -30,6 +30,7 @@ NON_FIRM_URLS = {
     "firm_create",
     "set_language",
     "invitation_accept",
+    "time_invitation_accept",
 }
 
 
@@ -57,6 +58,12 @@ def _statement(firm, owner):
     return issued_statement(firm).pk
 
 
+def _setup(firm, owner):
+    from tests.subscriptions.factories import app_setup_for
+
+    return app_setup_for(firm).pk
+
+
 # kwarg name -> builds an object of `firm` and returns the value for the URL.
 OBJECT_IN_FIRM = {
     "membership_id": _membership,
@@ -64,6 +71,7 @@ OBJECT_IN_FIRM = {
     "client_id": _client,
     "subscription_id": _subscription,
     "statement_id": _statement,
+    "setup_id": _setup,
 }
 
 
