@@ -209,7 +209,7 @@ def client_set_status(*, firm: Firm, client: Client, by: Membership, status: str
     client keeps its data and its subscriptions, wholesale billing included."""
     if status not in ClientStatus.values:
         raise ValidationError(_("Unknown status."))
-    current = Client.objects.select_for_update().get(firm=firm, pk=client.pk)
+    current = Client.objects.select_for_update(of=("self",)).get(firm=firm, pk=client.pk)
     if current.status == status:
         return current
     before = current.status
@@ -256,7 +256,7 @@ def client_delete(*, firm: Firm, client: Client, by: Membership) -> None:
     condition of `client_delete_blockers` is unmet. The log keeps the name."""
     if not by.is_primary_admin or by.firm_id != firm.pk:
         raise PermissionDenied(_("Only the firm's primary admin can delete a client."))
-    current = Client.objects.select_for_update().get(firm=firm, pk=client.pk)
+    current = Client.objects.select_for_update(of=("self",)).get(firm=firm, pk=client.pk)
     blockers = client_delete_blockers(client=current)
     if blockers:
         raise ValidationError(blockers, code="delete_blocked")

@@ -211,7 +211,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """Join the firm. A person who was a member before is reactivated."""
     firm = invitation.firm
     with firm_scope(firm):
-        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        invitation = Invitation.objects.select_for_update(of=("self",)).get(pk=invitation.pk)
         if invitation.status != InvitationStatus.PENDING or invitation.is_expired:
             raise InvitationError(_("This invitation is no longer valid."))
         membership = Membership.objects.filter(firm=firm, user=user).first()
@@ -341,7 +341,7 @@ def primary_admin_transfer(*, firm: Firm, to: Membership, by: Membership) -> Mem
         raise ValidationError(_("You are already the primary admin."))
     if to.firm_id != firm.pk or not to.is_active:
         raise ValidationError(_("Choose an active member of the team."))
-    current = Membership.objects.select_for_update().get(pk=by.pk)
+    current = Membership.objects.select_for_update(of=("self",)).get(pk=by.pk)
     current.role = Role.ADMIN
     current.save(update_fields=["role"])
     to.role = Role.PRIMARY_ADMIN

@@ -247,7 +247,7 @@ def app_install(
     start its setup (R24). Billed to the firm (wholesale) or to the client (split
     billing, R20); the firm paying is an admin's choice (R2). A setup already
     started for this client and app is returned as is, to be resumed."""
-    Client.objects.select_for_update().filter(firm=firm, pk=client.pk).first()
+    Client.objects.select_for_update(of=("self",)).filter(firm=firm, pk=client.pk).first()
     if product.code not in APP_CODES or product.kind != ProductKind.ADDON:
         raise ValidationError(_("Choose an app from the catalogue."))
     existing = AppSetup.objects.filter(firm=firm, client=client, product=product).first()
@@ -295,7 +295,7 @@ def _advance(setup: AppSetup, done: str) -> None:
 
 def _lock(setup: AppSetup) -> AppSetup:
     return (
-        AppSetup.objects.select_for_update()
+        AppSetup.objects.select_for_update(of=("self",))
         .select_related("client", "product", "subscription")
         .get(firm=setup.firm_id, pk=setup.pk)
     )
@@ -660,7 +660,9 @@ def time_accountants_set(
     *, firm: Firm, time_account: TimeAccount, memberships: list[Membership], by: Membership
 ) -> list[TimeAccountAccountant]:
     """The firm's accountants connected to the client's Time account: at most two."""
-    TimeAccount.objects.select_for_update().filter(firm=firm, pk=time_account.pk).first()
+    TimeAccount.objects.select_for_update(of=("self",)).filter(
+        firm=firm, pk=time_account.pk
+    ).first()
     wanted = {m.pk: m for m in memberships}
     if len(wanted) > MAX_CONNECTED_ACCOUNTANTS:
         raise ValidationError(
@@ -737,7 +739,9 @@ def time_admin_invite(
     the earlier link."""
     setup = _lock(setup)
     _require_step(setup, SetupStep.ADMIN)
-    account = TimeAccount.objects.select_for_update().filter(firm=firm, setup=setup).first()
+    account = (
+        TimeAccount.objects.select_for_update(of=("self",)).filter(firm=firm, setup=setup).first()
+    )
     if account is None:
         raise ValidationError(_("Connect the client's Time account first."))
     if account.accepted_at is not None:
@@ -834,7 +838,7 @@ def time_invitation_accept(*, token: str) -> TimeAccount:
     account = time_invitation_from_token(token)
     firm = account.firm
     with firm_scope(firm), transaction.atomic():
-        locked = TimeAccount.objects.select_for_update().get(firm=firm, pk=account.pk)
+        locked = TimeAccount.objects.select_for_update(of=("self",)).get(firm=firm, pk=account.pk)
         if locked.accepted_at is not None or locked.invitation_nonce != account.invitation_nonce:
             raise TimeInvitationError(_("This invitation has already been accepted."))
         locked.accepted_at = timezone.now()

@@ -201,7 +201,7 @@ def subscription_start_direct(
     """A client with no subscription subscribes later, at the direct discount (R5).
     Wholesale is offered only when the client is created."""
     require_admin(by)
-    Client.objects.select_for_update().filter(firm=firm, pk=client.pk).first()
+    Client.objects.select_for_update(of=("self",)).filter(firm=firm, pk=client.pk).first()
     if _live_plan(client) is not None:
         raise ValidationError(_("%(client)s already has a subscription.") % {"client": client})
     if product.kind != ProductKind.PLAN or not product.is_active:
@@ -217,7 +217,7 @@ def subscription_enrolment_complete(*, firm: Firm, subscription_id: int) -> bool
     complete (R16). Idempotent: does nothing unless the subscription is pending.
     Returns True when it activated the subscription."""
     subscription = (
-        Subscription.objects.select_for_update()
+        Subscription.objects.select_for_update(of=("self",))
         .filter(firm=firm, pk=subscription_id)
         .select_related("client", "product")
         .first()
@@ -244,7 +244,7 @@ def subscription_enrolment_complete(*, firm: Firm, subscription_id: int) -> bool
 
 def _locked(subscription: Subscription) -> Subscription:
     return (
-        Subscription.objects.select_for_update()
+        Subscription.objects.select_for_update(of=("self",))
         .select_related("client", "product")
         .get(firm=subscription.firm_id, pk=subscription.pk)
     )
@@ -333,7 +333,7 @@ def subscription_remove_from_wholesale(
         raise ValidationError(_("This subscription is not billed to the firm."))
     on = today()
     _to_direct(subscription, on=on)
-    for addon in Subscription.objects.select_for_update().filter(
+    for addon in Subscription.objects.select_for_update(of=("self",)).filter(
         firm=firm, parent=subscription, billing=Billing.WHOLESALE, status__in=LIVE
     ):
         addon.client = subscription.client
@@ -433,7 +433,7 @@ def subscription_cancel(*, firm: Firm, subscription: Subscription, by: Membershi
     targets = [subscription]
     if not subscription.is_addon:
         targets += list(
-            Subscription.objects.select_for_update().filter(
+            Subscription.objects.select_for_update(of=("self",)).filter(
                 firm=firm, parent=subscription, status__in=LIVE
             )
         )

@@ -3,8 +3,19 @@ import os
 import pytest
 from django.conf import settings
 from django_scopes import scopes_disabled
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from tests.practice.factories import FirmFactory, MembershipFactory, UserFactory
+
+# Property tests run against a real database on a shared two-core machine:
+# generation speed varies, so the timing health checks would only add noise.
+hypothesis_settings.register_profile(
+    "project",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+hypothesis_settings.load_profile("project")
 
 
 def pytest_report_header(config):
