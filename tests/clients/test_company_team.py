@@ -168,7 +168,9 @@ def test_firm_invites_a_person_to_the_portal_who_signs_up(
     client, client_for, firm, standard_member, firm_client
 ):
     member = CompanyMemberFactory(company=firm_client.company_account, email="dana@lac.test")
-    client_for(standard_member).post(team_url(firm, firm_client, "team_invite", member_id=member.pk))
+    client_for(standard_member).post(
+        team_url(firm, firm_client, "team_invite", member_id=member.pk)
+    )
     message = mail.outbox[-1]
     assert message.to == ["dana@lac.test"]
     assert message.alternatives[0][1] == "text/html"
@@ -277,7 +279,10 @@ def test_a_deactivated_person_loses_portal_access(client_for, company):
     client_for(admin.user).post(
         reverse("portal:member_active", args=[company.pk, worker.pk]), {"active": "0"}
     )
-    assert client_for(worker.user).get(reverse("portal:overview", args=[company.pk])).status_code == 404
+    assert (
+        client_for(worker.user).get(reverse("portal:overview", args=[company.pk])).status_code
+        == 404
+    )
 
 
 # R12a: the company changes its primary admin ---------------------------------------------
