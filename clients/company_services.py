@@ -51,6 +51,12 @@ def _today() -> datetime.date:
     return today()
 
 
+def _now_on_billing_day() -> datetime.datetime:
+    """Now, on the subscriptions' clock (its `today`), so the 60-day window and the
+    billing changes it follows count days alike."""
+    return timezone.make_aware(datetime.datetime.combine(_today(), timezone.localtime().time()))
+
+
 def _max_age() -> int:
     return settings.INVITATION_MAX_AGE_DAYS * 24 * 3600
 
@@ -94,7 +100,7 @@ def company_wholesale_left(*, client: Client) -> None:
     if not client.company_account_id:
         return
     Company.objects.filter(pk=client.company_account_id).update(
-        wholesale_left_at=timezone.now(), wholesale_left_firm=client.firm_id
+        wholesale_left_at=_now_on_billing_day(), wholesale_left_firm=client.firm_id
     )
 
 
@@ -675,7 +681,7 @@ def accountant_invitation_accept(
             from subscriptions.services import subscriptions_transfer
 
             if subscriptions_transfer(source=source, target=client, by=user):
-                company.wholesale_left_at = timezone.now()
+                company.wholesale_left_at = _now_on_billing_day()
                 company.wholesale_left_firm = source.firm
                 company.save(update_fields=["wholesale_left_at", "wholesale_left_firm"])
             activity_record(
