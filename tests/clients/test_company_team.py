@@ -5,8 +5,8 @@ signed 30-day link; the company's primary-admin handover (R12a)."""
 import re
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
@@ -401,3 +401,19 @@ def test_overview_shows_accountants_and_subscriptions(client_for, firm, primary_
     assert "Essentials" in html
     assert "Paid by your accountant" in html
     assert Company.objects.count() == 1
+
+
+def test_portal_pages_run_a_fixed_number_of_queries(
+    client_for, company, django_assert_max_num_queries
+):
+    admin = portal_user(company)
+    with scopes_disabled():
+        for _n in range(2):
+            connect(company, FirmFactory())
+    for _n in range(20):
+        CompanyMemberFactory(company=company)
+    c = client_for(admin.user)
+    with django_assert_max_num_queries(20):
+        assert c.get(reverse("portal:team", args=[company.pk])).status_code == 200
+    with django_assert_max_num_queries(20):
+        assert c.get(reverse("portal:overview", args=[company.pk])).status_code == 200
