@@ -158,7 +158,7 @@ def client_update(*, firm: Firm, client: Client, by: Membership, version: int, *
     """Save an edit (R10). `version` is the one the editor loaded: when the client
     changed since, nothing is saved and ClientConflict says who changed it."""
     current = (
-        Client.objects.select_for_update()
+        Client.objects.select_for_update(of=("self",))
         .select_related("lead_accountant__user")
         .get(firm=firm, pk=client.pk)
     )
@@ -276,7 +276,7 @@ def client_delete(*, firm: Firm, client: Client, by: Membership) -> None:
 
 def _selected(*, firm: Firm, client_ids: list[int]):
     return (
-        Client.objects.select_for_update()
+        Client.objects.select_for_update(of=("self",))
         .filter(firm=firm, pk__in=client_ids)
         .select_related("lead_accountant__user")
         .order_by("pk")

@@ -5,6 +5,7 @@ from django.urls import include, path
 from clients import link_views
 from practice import views
 from practice.forms import StyledPasswordResetForm, StyledSetPasswordForm
+from subscriptions.app_views import time_invitation_accept
 
 firm_patterns = [
     path("", views.firm_home, name="firm_home"),
@@ -67,6 +68,11 @@ urlpatterns = [
     path("firms/new/", views.firm_create, name="firm_create"),
     path("language/", views.set_language, name="set_language"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path(
+        "apps/time/invitations/<str:token>/",
+        time_invitation_accept,
+        name="time_invitation_accept",
+    ),
     path("f/<slug:firm_slug>/", include(firm_patterns)),
     path("portal/join/<str:token>/", link_views.portal_join, name="portal_join"),
     path("portal/<int:company_pk>/", include(("clients.portal_urls", "portal"))),

@@ -343,8 +343,12 @@ def wholesale_client_detail(*, firm: Firm, client: Client, membership: Membershi
     missing = None if profile is None else profile.missing_fields
     plans = catalogue(kind=ProductKind.PLAN)
     today = timezone.localdate()
+    from subscriptions.app_selectors import setups_by_subscription
+
+    app_setups = setups_by_subscription(firm=firm, subscription_ids=[s.pk for s in subs])
     for sub in subs:
         _decorate(sub, today)
+        sub.app_setup = app_setups.get(sub.pk)
         sub.actions = subscription_actions(
             firm=firm,
             subscription=sub,

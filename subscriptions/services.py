@@ -364,6 +364,15 @@ def subscription_addon_add(
     """Add Payroll or Time to a plan. On a wholesale plan the firm chooses who pays
     the add-on (split billing, R20); a client paying its plan pays its add-ons."""
     require_admin(by)
+    return addon_create(firm=firm, subscription=subscription, product=product, payer=payer, by=by)
+
+
+@transaction.atomic
+def addon_create(
+    *, firm: Firm, subscription: Subscription, product: Product, payer: str, by: Membership
+) -> Subscription:
+    """The add-on itself, without the role check: callers decide who may add one
+    (the billing page: admins; the apps wizard: anyone, unless the firm pays)."""
     subscription = _locked(subscription)
     if subscription.is_addon:
         raise ValidationError(_("Add-ons attach to a plan."))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from subscriptions import views
+from subscriptions import app_views, views
 
 urlpatterns = [
     path("compare/", views.compare, name="compare"),
@@ -16,4 +16,9 @@ urlpatterns = [
     ),
     path("<int:subscription_id>/add-on/", views.addon_add, name="addon_add"),
     path("<int:subscription_id>/cancel/", views.cancel, name="cancel"),
+    path("apps/", app_views.apps, name="apps"),
+    path("apps/get/", app_views.app_get, name="app_get"),
+    path("apps/time-pro-account/", app_views.time_pro_account, name="time_pro_account"),
+    path("apps/setups/<int:setup_id>/", app_views.app_setup, name="app_setup"),
+    path("apps/setups/<int:setup_id>/import/", app_views.app_setup_import, name="app_setup_import"),
 ]

@@ -47,6 +47,7 @@ NON_FIRM_URLS = {
     "portal:accountant_invitation_resend",
     "portal:accountant_invitation_revoke",
     "portal:billing",
+    "time_invitation_accept",
 }
 
 
@@ -84,6 +85,12 @@ def _statement(firm, owner):
     return issued_statement(firm).pk
 
 
+def _setup(firm, owner):
+    from tests.subscriptions.factories import app_setup_for
+
+    return app_setup_for(firm).pk
+
+
 # kwarg name -> builds an object of `firm` and returns the value for the URL.
 OBJECT_IN_FIRM = {
     "membership_id": _membership,
@@ -92,6 +99,7 @@ OBJECT_IN_FIRM = {
     "member_id": _company_member,
     "subscription_id": _subscription,
     "statement_id": _statement,
+    "setup_id": _setup,
 }
 
 

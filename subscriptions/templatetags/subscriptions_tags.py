@@ -21,3 +21,12 @@ def all_features():
     from subscriptions.models import Feature
 
     return list(Feature.objects.order_by("name"))
+
+
+@register.simple_tag
+def client_apps(client):
+    """{% client_apps client as setups %}: the apps installed for the client, with
+    their setup state and Time account."""
+    from subscriptions.app_selectors import client_app_setups
+
+    return client_app_setups(client=client)

@@ -67,3 +67,51 @@ def ensure_catalogue() -> None:
     from django.apps import apps
 
     importlib.import_module("subscriptions.migrations.0002_catalogue").load(apps, None)
+
+
+def client_with_team(
+    firm,
+    *,
+    members: int = 1,
+    billing: str = Billing.WHOLESALE,
+    plan: str = "essentials",
+    name: str | None = None,
+):
+    """A client with a live plan and `members` active team members of its own
+    company. Builds outside any scope."""
+    from django_scopes import scopes_disabled
+
+    from clients.models import BillingChoice, Company, CompanyMember
+
+    with scopes_disabled():
+        extra = {"display_name": name} if name else {}
+        client = ClientFactory(firm=firm, initial_billing=BillingChoice(billing), **extra)
+        company = Company.objects.create(name=client.display_name)
+        client.company_account = company
+        client.save(update_fields=["company_account"])
+        if plan:
+            SubscriptionFactory(client=client, product=product(plan), billing=billing)
+        for i in range(members):
+            CompanyMember.objects.create(
+                company=company,
+                full_name=f"Member {i + 1} of {client.display_name}",
+                email=f"member{i + 1}.{client.pk}@client.test",
+                role="admin" if i == 0 else "standard",
+            )
+    return client
+
+
+def app_setup_for(firm, client=None, code: str = "time"):
+    """An AppSetup at its first step (no add-on), for isolation tests."""
+    from django_scopes import scopes_disabled
+
+    from subscriptions.models import AppSetup, SetupStep
+
+    with scopes_disabled():
+        client = client or ClientFactory(firm=firm)
+        return AppSetup.objects.create(
+            firm=firm,
+            client=client,
+            product=product(code),
+            step=SetupStep.ACCOUNT if code == "time" else SetupStep.PAYROLL,
+        )
