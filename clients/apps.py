@@ -81,6 +81,40 @@ PLACES = [
 class ClientsConfig(AppConfig):
     name = "clients"
 
+    def ready(self):
+        from django.utils.translation import gettext_lazy as _
+
+        from practice.activity import register_verbs
+
+        register_verbs(
+            {
+                "client.member_added": _("Added a person to the team of %(target)s"),
+                "client.member_changed": _("Changed a person in the team of %(target)s"),
+                "client.member_deactivated": _("Deactivated a person in the team of %(target)s"),
+                "client.member_reactivated": _("Reactivated a person in the team of %(target)s"),
+                "client.member_portal_invited": _(
+                    "Invited a person of %(target)s to the client portal"
+                ),
+                "client.member_joined_portal": _("A person of %(target)s joined the client portal"),
+                "client.primary_admin_changed": _(
+                    "%(target)s changed its primary admin: the firm no longer holds the role"
+                ),
+                "client.billing_details_updated": _("%(target)s updated its billing details"),
+                "client.accountant_invited": _("%(target)s invited an accountant"),
+                "client.accountant_invitation_resent": _(
+                    "%(target)s sent its accountant invitation again"
+                ),
+                "client.accountant_invitation_revoked": _(
+                    "%(target)s withdrew its accountant invitation"
+                ),
+                "client.connected": _(
+                    "Accepted the invitation of %(target)s: the client was added"
+                ),
+                "client.transferred_in": _("%(target)s transferred in from another firm"),
+                "client.transferred_out": _("%(target)s transferred to another firm"),
+            }
+        )
+
     def load_demo_data(self, *, firm, by):
         """About 300 varied clients for the demo firm; skipped when it has clients."""
         from clients.models import (

@@ -1,9 +1,11 @@
+import datetime
 import secrets
 import unicodedata
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from practice.models import Membership, TenantModel
@@ -109,6 +111,17 @@ class CompanyMember(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("added"), auto_now_add=True)
+    # Portal access: the e-mailed link is signed and carries `portal_nonce`;
+    # sending a new link rotates it so older links stop working.
+    portal_nonce = models.CharField(max_length=40, blank=True)
+    portal_invited_at = models.DateTimeField(_("portal invitation sent"), null=True, blank=True)
+    portal_invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("client team member")
@@ -131,6 +144,106 @@ class CompanyMember(models.Model):
     @property
     def is_admin(self) -> bool:
         return self.role in (CompanyRole.PRIMARY_ADMIN, CompanyRole.ADMIN)
+
+    @property
+    def is_primary_admin(self) -> bool:
+        return self.role == CompanyRole.PRIMARY_ADMIN
+
+    @property
+    def portal_invitation_pending(self) -> bool:
+        return self.user_id is None and bool(self.portal_nonce)
+
+
+class AccountantInvitationKind(models.TextChoices):
+    ADD = "add", _("Add an accountant")
+    TRANSFER = "transfer", _("Transfer to a new accountant")
+
+
+class AccountantInvitationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    REVOKED = "revoked", _("Withdrawn")
+
+
+def _new_nonce() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class AccountantInvitation(models.Model):
+    """A client company invites an accountant by e-mail (R22). The link is signed,
+    carries `nonce` and works for 30 days from `sent_at`; sending it again rotates
+    the nonce. "transfer" moves the company away from `from_firm` on acceptance."""
+
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="accountant_invitations"
+    )
+    email = models.EmailField(_("accountant's e-mail"))
+    kind = models.CharField(
+        _("kind"),
+        max_length=10,
+        choices=AccountantInvitationKind.choices,
+        default=AccountantInvitationKind.ADD,
+    )
+    from_firm = models.ForeignKey(
+        "practice.Firm",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("current firm"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=AccountantInvitationStatus.choices,
+        default=AccountantInvitationStatus.PENDING,
+    )
+    nonce = models.CharField(max_length=40, default=_new_nonce)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_firm = models.ForeignKey(
+        "practice.Firm",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("accepted by firm"),
+    )
+
+    class Meta:
+        verbose_name = _("accountant invitation")
+        verbose_name_plural = _("accountant invitations")
+        ordering = ["-sent_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                "company",
+                models.functions.Lower("email"),
+                condition=Q(status="pending"),
+                name="accountant_invitation_one_pending_per_email",
+            ),
+        ]
+
+    def __str__(self):
+        return self.email
+
+    @property
+    def expires_at(self):
+        return self.sent_at + datetime.timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+    @property
+    def is_transfer(self) -> bool:
+        return self.kind == AccountantInvitationKind.TRANSFER
 
 
 class Client(TenantModel):
@@ -171,6 +284,12 @@ class Client(TenantModel):
     )
     firm_is_primary_admin = models.BooleanField(
         _("firm is the client's primary admin"), default=False
+    )
+    # Set when the client transferred in within 60 days of leaving another firm's
+    # wholesale billing: until this day (inclusive) the firm may enrol it in
+    # wholesale and keep the discount (R5, R22).
+    wholesale_offer_until = models.DateField(
+        _("wholesale offer until"), null=True, blank=True, editable=False
     )
     tax_preparation_status = models.CharField(
         _("tax preparation"),

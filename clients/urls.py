@@ -14,4 +14,22 @@ urlpatterns = [
     path("<int:client_id>/tax/", views.client_tax, name="tax"),
     path("<int:client_id>/status/", views.client_status, name="status"),
     path("<int:client_id>/delete/", views.client_delete, name="delete"),
+    path("<int:client_id>/team/add/", views.client_team_add, name="team_add"),
+    path("<int:client_id>/team/<int:member_id>/", views.client_team_edit, name="team_edit"),
+    path("<int:client_id>/team/<int:member_id>/role/", views.client_team_role, name="team_role"),
+    path(
+        "<int:client_id>/team/<int:member_id>/active/",
+        views.client_team_active,
+        name="team_active",
+    ),
+    path(
+        "<int:client_id>/team/<int:member_id>/invite/",
+        views.client_team_invite,
+        name="team_invite",
+    ),
+    path(
+        "<int:client_id>/wholesale-after-transfer/",
+        views.client_wholesale_after_transfer,
+        name="wholesale_after_transfer",
+    ),
 ]

@@ -3,7 +3,7 @@ from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
@@ -29,7 +29,7 @@ from clients.models import BillingChoice, Client, ClientStatus
 from practice.csvutil import EXPORT_HEADERS, escape_cell
 from practice.tenancy import firm_scope, get_in_firm_or_404
 
-PROFILE_TABS = ("overview", "products", "documents", "tax", "history")
+PROFILE_TABS = ("overview", "products", "team", "documents", "tax", "history")
 
 
 def _htmx_partial(request) -> bool:
@@ -487,6 +487,7 @@ def client_detail(request, firm_slug, client_id):
         "tab": tab,
         "tabs": _tabs(),
         "can_delete": request.membership.is_primary_admin,
+        "wholesale_offer": _wholesale_offer(client),
     }
     if tab == "products":
         from subscriptions.selectors import client_products
@@ -495,11 +496,15 @@ def client_detail(request, firm_slug, client_id):
         context["products_template"] = _products_template()
     elif tab == "tax":
         context["tax_form"] = ClientTaxForm(instance=client, firm=request.firm)
+    elif tab == "team":
+        context.update(_team_tab_context(client))
     elif tab == "history":
-        context["events"] = [
-            (event, selectors.readable_changes(event))
-            for event in selectors.client_history(firm=request.firm, client_id=client.pk)
-        ]
+        from practice.activity import describe
+
+        events = list(selectors.client_history(firm=request.firm, client_id=client.pk))
+        for event in events:
+            event.sentence = describe(event)
+        context["events"] = [(event, selectors.readable_changes(event)) for event in events]
     if _htmx_partial(request) and request.htmx.target == "client-tab":
         return render(request, "clients/detail.html#tab_panel", context)
     return render(request, "clients/detail.html", context)
@@ -509,6 +514,7 @@ def _tabs():
     return [
         ("overview", _("Overview & contact")),
         ("products", _("Products")),
+        ("team", _("Team")),
         ("documents", _("Documents")),
         ("tax", _("Tax return")),
         ("history", _("History")),
@@ -552,3 +558,247 @@ def client_tax(request, firm_slug, client_id):
         "can_delete": request.membership.is_primary_admin,
     }
     return render(request, "clients/detail.html", context, status=409 if conflict else 400)
+
+
+# The client company's team (the Team tab) ---------------------------------------
+
+
+def _wholesale_offer(client: Client):
+    """The last day the firm may still put a transferred-in client on wholesale (R22)."""
+    from subscriptions.services import today
+
+    until = client.wholesale_offer_until
+    return until if until is not None and today() <= until else None
+
+
+def _team_tab_context(client: Client, form=None) -> dict:
+    from clients.company_forms import CompanyMemberForm, CompanyRoleForm
+    from clients.company_selectors import company_members
+
+    members = (
+        list(company_members(company=client.company_account)) if client.company_account_id else []
+    )
+    return {
+        "members": members,
+        "member_form": form or CompanyMemberForm(),
+        "role_form": CompanyRoleForm(),
+    }
+
+
+def _team_url(firm_slug: str, client: Client) -> str:
+    return (
+        reverse("clients:detail", kwargs={"firm_slug": firm_slug, "client_id": client.pk})
+        + "?tab=team"
+    )
+
+
+def _company_member(client: Client, member_id):
+    """A person of the client's company: 404 unless they belong to it."""
+    from clients.models import CompanyMember
+
+    member = None
+    if client.company_account_id:
+        member = CompanyMember.objects.filter(
+            company=client.company_account_id, pk=member_id
+        ).first()
+    if member is None:
+        raise Http404("No such person.")
+    return member
+
+
+@require_POST
+def client_team_add(request, firm_slug, client_id):
+    from clients import company_services
+    from clients.company_forms import CompanyMemberForm
+
+    client = _client(request, client_id)
+    form = CompanyMemberForm(request.POST)
+    if form.is_valid():
+        company = company_services.company_for_client(client=client)
+        try:
+            member = company_services.company_member_add(
+                company=company,
+                client=client,
+                full_name=form.cleaned_data["full_name"],
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                by=request.membership,
+            )
+            if form.cleaned_data["portal_access"]:
+                company_services.company_member_invite_portal(
+                    company=company, member=member, client=client, by=request.membership
+                )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("%(person)s was added.") % {"person": member})
+            return redirect(_team_url(firm_slug, client))
+    context = {
+        "client": client,
+        "tab": "team",
+        "tabs": _tabs(),
+        "can_delete": request.membership.is_primary_admin,
+        "wholesale_offer": _wholesale_offer(client),
+        **_team_tab_context(client, form),
+    }
+    return render(request, "clients/detail.html", context, status=400)
+
+
+def client_team_edit(request, firm_slug, client_id, member_id):
+    from clients import company_services
+    from clients.company_forms import CompanyMemberEditForm
+
+    client = _client(request, client_id)
+    member = _company_member(client, member_id)
+    form = CompanyMemberEditForm(
+        request.POST or None,
+        member=member,
+        initial={"full_name": member.full_name, "role": member.role},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            company_services.company_member_update(
+                company=client.company_account,
+                client=client,
+                member=member,
+                by=request.membership,
+                full_name=form.cleaned_data["full_name"],
+                role=None if member.is_primary_admin else form.cleaned_data["role"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Changes to %(person)s were saved.") % {"person": member})
+            return redirect(_team_url(firm_slug, client))
+    return render(
+        request,
+        "clients/team_member_edit.html",
+        {"client": client, "member": member, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def client_team_role(request, firm_slug, client_id, member_id):
+    from clients import company_services
+    from clients.company_forms import CompanyRoleForm
+
+    client = _client(request, client_id)
+    member = _company_member(client, member_id)
+    form = CompanyRoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose admin, standard or time tracking."))
+    else:
+        try:
+            company_services.company_member_update(
+                company=client.company_account,
+                client=client,
+                member=member,
+                by=request.membership,
+                role=form.cleaned_data["role"],
+            )
+            messages.success(request, _("The role of %(person)s was changed.") % {"person": member})
+        except ValidationError as exc:
+            for error in exc.messages:
+                messages.error(request, error)
+    return redirect(_team_url(firm_slug, client))
+
+
+@require_POST
+def client_team_active(request, firm_slug, client_id, member_id):
+    from clients import company_services
+
+    client = _client(request, client_id)
+    member = _company_member(client, member_id)
+    active = request.POST.get("active") == "1"
+    try:
+        company_services.company_member_set_active(
+            company=client.company_account,
+            client=client,
+            member=member,
+            active=active,
+            by=request.membership,
+        )
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+    else:
+        if active:
+            messages.success(request, _("%(person)s is active again.") % {"person": member})
+        else:
+            messages.success(request, _("%(person)s was deactivated.") % {"person": member})
+    return redirect(_team_url(firm_slug, client))
+
+
+@require_POST
+def client_team_invite(request, firm_slug, client_id, member_id):
+    from clients import company_services
+
+    client = _client(request, client_id)
+    member = _company_member(client, member_id)
+    try:
+        company_services.company_member_invite_portal(
+            company=client.company_account,
+            client=client,
+            member=member,
+            by=request.membership,
+            language=request.LANGUAGE_CODE,
+        )
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+    else:
+        messages.success(
+            request, _("A link to the portal was sent to %(email)s.") % {"email": member.email}
+        )
+    return redirect(_team_url(firm_slug, client))
+
+
+def client_wholesale_after_transfer(request, firm_slug, client_id):
+    """R22: within 60 days of leaving its previous firm's wholesale billing, a client
+    that transferred in may be put on this firm's wholesale billing (admins, R2)."""
+    from subscriptions.models import Product, ProductKind
+    from subscriptions.selectors import client_can_subscribe
+    from subscriptions.services import subscription_start_wholesale_after_transfer
+
+    client = _client(request, client_id)
+    if not request.membership.is_admin:
+        raise PermissionDenied(_("Only the firm's admins can do this."))
+    offer = _wholesale_offer(client)
+    needs_plan = client_can_subscribe(client=client)
+    plans = list(
+        Product.objects.filter(kind=ProductKind.PLAN, is_active=True).order_by("sort_order", "name")
+    )
+    error = None
+    if request.method == "POST":
+        product = None
+        if needs_plan:
+            product = next((p for p in plans if p.code == request.POST.get("plan_code")), None)
+        try:
+            subscription_start_wholesale_after_transfer(
+                firm=request.firm, client=client, product=product, by=request.membership
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(
+                request,
+                _("%(client)s is being enrolled in your wholesale billing, with the discount.")
+                % {"client": client},
+            )
+            return redirect(
+                reverse("clients:detail", kwargs={"firm_slug": firm_slug, "client_id": client.pk})
+                + "?tab=products"
+            )
+    return render(
+        request,
+        "clients/wholesale_after_transfer.html",
+        {
+            "client": client,
+            "offer": offer,
+            "needs_plan": needs_plan,
+            "plans": plans,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )

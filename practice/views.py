@@ -61,20 +61,32 @@ class SignInView(auth_views.LoginView):
         return _set_language_cookie(response, form.get_user().language)
 
 
+def _companies_for_user(user):
+    from clients.company_selectors import companies_for_user
+
+    return companies_for_user(user)
+
+
 def home(request):
-    """After sign-in: straight into the only firm, or the firm picker."""
+    """After sign-in: straight into the only firm, or for client-company people
+    without a firm, their company's portal; otherwise the picker."""
     if not request.user.is_authenticated:
         return redirect("login")
     firms = selectors.firms_for_user(request.user)
     if len(firms) == 1:
         return redirect("firm_home", firm_slug=firms[0].slug)
+    if not firms:
+        companies = _companies_for_user(request.user)
+        if len(companies) == 1:
+            return redirect("portal:overview", company_pk=companies[0].pk)
     return redirect("firm_picker")
 
 
 @login_required
 def firm_picker(request):
     firms = selectors.firms_for_user(request.user)
-    return render(request, "practice/firm_picker.html", {"firms": firms})
+    companies = _companies_for_user(request.user)
+    return render(request, "practice/firm_picker.html", {"firms": firms, "companies": companies})
 
 
 @login_required

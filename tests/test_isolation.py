@@ -30,6 +30,23 @@ NON_FIRM_URLS = {
     "firm_create",
     "set_language",
     "invitation_accept",
+    # The client portal and the client side's e-mailed links: covered by the portal
+    # isolation matrix in tests/clients/test_portal_isolation.py.
+    "portal_join",
+    "accountant_invitation",
+    "portal:overview",
+    "portal:team",
+    "portal:member_add",
+    "portal:primary_admin",
+    "portal:member_edit",
+    "portal:member_role",
+    "portal:member_active",
+    "portal:member_invite",
+    "portal:accountants",
+    "portal:accountant_invite",
+    "portal:accountant_invitation_resend",
+    "portal:accountant_invitation_revoke",
+    "portal:billing",
     "time_invitation_accept",
 }
 
@@ -44,6 +61,16 @@ def _invitation(firm, owner):
 
 def _client(firm, owner):
     return ClientFactory(firm=firm, lead_accountant=owner).pk
+
+
+def _company_member(firm, owner):
+    from clients.models import Company, CompanyMember
+
+    company = Company.objects.create(name="Company of another firm")
+    ClientFactory(firm=firm, company_account=company)
+    return CompanyMember.objects.create(
+        company=company, full_name="Someone", email="someone@example.test"
+    ).pk
 
 
 def _subscription(firm, owner):
@@ -69,6 +96,7 @@ OBJECT_IN_FIRM = {
     "membership_id": _membership,
     "invitation_id": _invitation,
     "client_id": _client,
+    "member_id": _company_member,
     "subscription_id": _subscription,
     "statement_id": _statement,
     "setup_id": _setup,

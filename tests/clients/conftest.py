@@ -23,3 +23,7 @@ def urls(firm):
         return reverse(f"clients:{name}", kwargs={"firm_slug": firm.slug, **kwargs})
 
     return url
+
+
+# travel(days=..., seconds=...): move the clock for model timestamps and signed links.
+from tests.practice.conftest import travel  # noqa: E402, F401

@@ -1,0 +1,429 @@
+"""The client portal (/portal/<company_pk>/...): a small space of its own for a
+client company's people. They never see a firm page.
+
+`portal_view` is the gate: anonymous visitors are sent to sign in; anyone who is
+not an active team member of that company, with their own account, gets 404, as
+if the company did not exist. Members get `request.company` and
+`request.company_member`; admin-only actions answer 403 after the lookups."""
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from clients import company_selectors as selectors
+from clients import company_services as services
+from clients.company_forms import (
+    AccountantInviteForm,
+    CompanyBillingForm,
+    CompanyMemberEditForm,
+    CompanyMemberForm,
+    CompanyRoleForm,
+    PrimaryAdminForm,
+)
+from clients.models import AccountantInvitation, CompanyMember
+
+PORTAL_NAV = [
+    (gettext_lazy("Overview"), "portal:overview"),
+    (gettext_lazy("Team"), "portal:team"),
+    (gettext_lazy("Accountants"), "portal:accountants"),
+    (gettext_lazy("Billing"), "portal:billing"),
+]
+
+
+def portal_view(view):
+    @wraps(view)
+    def gate(request, company_pk, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        member = (
+            CompanyMember.objects.select_related("company")
+            .filter(company_id=company_pk, user=request.user, is_active=True)
+            .first()
+        )
+        if member is None:
+            raise Http404("No such company.")
+        request.company = member.company
+        request.company_member = member
+        return view(request, company_pk, **kwargs)
+
+    return gate
+
+
+def _require_admin(request):
+    if not request.company_member.is_admin:
+        raise PermissionDenied(_("Only the company's admins can do this."))
+
+
+def _render(request, template, context, status=200):
+    company = request.company
+    nav = []
+    for label, name in PORTAL_NAV:
+        url = reverse(name, args=[company.pk])
+        active = request.path == url if name == "portal:overview" else request.path.startswith(url)
+        nav.append({"label": label, "url": url, "active": active})
+    context = {
+        "company": company,
+        "company_member": request.company_member,
+        "can_manage": request.company_member.is_admin,
+        "portal_nav": nav,
+        **context,
+    }
+    return render(request, template, context, status=status)
+
+
+def _errors_to_messages(request, exc: ValidationError):
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def _apply(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            for error in errors:
+                form.add_error(name if name in form.fields else None, error)
+    else:
+        for error in exc.messages:
+            form.add_error(None, error)
+
+
+# Overview ---------------------------------------------------------------------
+
+
+@portal_view
+def overview(request, company_pk):
+    """The company, who its accountants are and the subscriptions they manage."""
+    accountants = selectors.company_accountants(company=request.company, with_products=True)
+    subscriptions = [(row.firm, sub) for row in accountants for sub in row.products if sub.is_live]
+    pays_itself = any(sub.billing == "direct" for _firm, sub in subscriptions)
+    return _render(
+        request,
+        "clients/portal/overview.html",
+        {
+            "accountants": accountants,
+            "subscriptions": subscriptions,
+            "billing_complete": services.company_billing_is_complete(request.company),
+            "pays_itself": pays_itself,
+            "recently_left_wholesale": request.company.wholesale_left_at is not None,
+            "firm_is_primary_admin": any(r.client.firm_is_primary_admin for r in accountants),
+            "has_primary_admin": selectors.company_members(company=request.company)
+            .filter(role="primary_admin")
+            .exists(),
+        },
+    )
+
+
+# Team -------------------------------------------------------------------------
+
+
+def _team_context(request, form=None):
+    return {
+        "members": list(selectors.company_members(company=request.company)),
+        "add_form": form or CompanyMemberForm(),
+        "role_form": CompanyRoleForm(),
+    }
+
+
+@portal_view
+def team(request, company_pk):
+    return _render(request, "clients/portal/team.html", _team_context(request))
+
+
+@portal_view
+@require_POST
+def member_add(request, company_pk):
+    _require_admin(request)
+    form = CompanyMemberForm(request.POST)
+    if form.is_valid():
+        try:
+            member = services.company_member_add(
+                company=request.company,
+                full_name=form.cleaned_data["full_name"],
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                by=request.company_member,
+            )
+            if form.cleaned_data["portal_access"]:
+                services.company_member_invite_portal(
+                    company=request.company,
+                    member=member,
+                    by=request.company_member,
+                    language=request.LANGUAGE_CODE,
+                )
+        except ValidationError as exc:
+            _apply(form, exc)
+        else:
+            messages.success(request, _("%(person)s was added.") % {"person": member})
+            return redirect("portal:team", company_pk)
+    return _render(request, "clients/portal/team.html", _team_context(request, form), status=400)
+
+
+def _member(request, member_id) -> CompanyMember:
+    member = CompanyMember.objects.filter(company=request.company, pk=member_id).first()
+    if member is None:
+        raise Http404("No such person.")
+    return member
+
+
+@portal_view
+def member_edit(request, company_pk, member_id):
+    member = _member(request, member_id)
+    _require_admin(request)
+    form = CompanyMemberEditForm(
+        request.POST or None,
+        member=member,
+        initial={"full_name": member.full_name, "role": member.role},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.company_member_update(
+                company=request.company,
+                member=member,
+                by=request.company_member,
+                full_name=form.cleaned_data["full_name"],
+                role=None if member.is_primary_admin else form.cleaned_data["role"],
+            )
+        except ValidationError as exc:
+            _apply(form, exc)
+        else:
+            messages.success(request, _("Changes to %(person)s were saved.") % {"person": member})
+            return redirect("portal:team", company_pk)
+    return _render(
+        request,
+        "clients/portal/member_edit.html",
+        {"member": member, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@portal_view
+@require_POST
+def member_role(request, company_pk, member_id):
+    member = _member(request, member_id)
+    _require_admin(request)
+    form = CompanyRoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose admin, standard or time tracking."))
+    else:
+        try:
+            services.company_member_update(
+                company=request.company,
+                member=member,
+                by=request.company_member,
+                role=form.cleaned_data["role"],
+            )
+            messages.success(request, _("The role of %(person)s was changed.") % {"person": member})
+        except ValidationError as exc:
+            _errors_to_messages(request, exc)
+    return redirect("portal:team", company_pk)
+
+
+@portal_view
+@require_POST
+def member_active(request, company_pk, member_id):
+    member = _member(request, member_id)
+    _require_admin(request)
+    active = request.POST.get("active") == "1"
+    try:
+        services.company_member_set_active(
+            company=request.company, member=member, active=active, by=request.company_member
+        )
+    except ValidationError as exc:
+        _errors_to_messages(request, exc)
+    else:
+        if active:
+            messages.success(request, _("%(person)s is active again.") % {"person": member})
+        else:
+            messages.success(request, _("%(person)s was deactivated.") % {"person": member})
+    return redirect("portal:team", company_pk)
+
+
+@portal_view
+@require_POST
+def member_invite(request, company_pk, member_id):
+    member = _member(request, member_id)
+    _require_admin(request)
+    try:
+        services.company_member_invite_portal(
+            company=request.company,
+            member=member,
+            by=request.company_member,
+            language=request.LANGUAGE_CODE,
+        )
+    except ValidationError as exc:
+        _errors_to_messages(request, exc)
+    else:
+        messages.success(
+            request, _("A link to the portal was sent to %(email)s.") % {"email": member.email}
+        )
+    return redirect("portal:team", company_pk)
+
+
+# Primary admin (R12a) and billing ------------------------------------------------
+
+
+@portal_view
+def primary_admin(request, company_pk):
+    _require_admin(request)
+    form = PrimaryAdminForm(request.POST or None, company=request.company)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.company_primary_admin_change(
+                company=request.company, to=form.cleaned_data["member"], by=request.company_member
+            )
+        except ValidationError as exc:
+            _apply(form, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(person)s is now the primary admin of your company. Your accountants "
+                    "no longer hold that role."
+                )
+                % {"person": form.cleaned_data["member"]},
+            )
+            return redirect("portal:team", company_pk)
+    return _render(
+        request,
+        "clients/portal/primary_admin.html",
+        {
+            "form": form,
+            "firm_is_primary_admin": any(
+                r.client.firm_is_primary_admin
+                for r in selectors.company_accountants(company=request.company)
+            ),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@portal_view
+def billing(request, company_pk):
+    """The company takes over its billing (after leaving a firm's wholesale billing)."""
+    can_manage = request.company_member.is_admin
+    form = CompanyBillingForm(request.POST or None, instance=request.company)
+    if request.method == "POST":
+        _require_admin(request)
+        if form.is_valid():
+            services.company_billing_update(
+                company=request.company,
+                by=request.company_member,
+                **{k: form.cleaned_data[k] for k in form.Meta.fields},
+            )
+            messages.success(request, _("Your billing details were saved."))
+            return redirect("portal:billing", company_pk)
+    elif not can_manage:
+        for field in form.fields.values():
+            field.disabled = True
+    return _render(
+        request,
+        "clients/portal/billing.html",
+        {"form": form, "billing_complete": services.company_billing_is_complete(request.company)},
+        status=400 if form.errors else 200,
+    )
+
+
+# Accountants (R22) ----------------------------------------------------------------
+
+
+def _accountants_context(request, form=None):
+    accountants = selectors.company_accountants(company=request.company)
+    firms = [row.firm for row in accountants]
+    return {
+        "accountants": accountants,
+        "invitations": selectors.pending_accountant_invitations(company=request.company),
+        "invite_form": form or AccountantInviteForm(firms=firms),
+        "max_firms": services.MAX_FIRMS_PER_COMPANY,
+    }
+
+
+@portal_view
+def accountants(request, company_pk):
+    return _render(request, "clients/portal/accountants.html", _accountants_context(request))
+
+
+@portal_view
+@require_POST
+def accountant_invite(request, company_pk):
+    _require_admin(request)
+    firms = [row.firm for row in selectors.company_accountants(company=request.company)]
+    form = AccountantInviteForm(request.POST, firms=firms)
+    if form.is_valid():
+        try:
+            invitation = services.accountant_invitation_create(
+                company=request.company,
+                email=form.cleaned_data["email"],
+                kind=form.cleaned_data["kind"],
+                from_firm=form.chosen_firm(),
+                by=request.company_member,
+                language=request.LANGUAGE_CODE,
+            )
+        except ValidationError as exc:
+            _apply(form, exc)
+        else:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
+            return redirect("portal:accountants", company_pk)
+    return _render(
+        request,
+        "clients/portal/accountants.html",
+        _accountants_context(request, form),
+        status=400,
+    )
+
+
+def _invitation(request, accountant_invitation_id) -> AccountantInvitation:
+    invitation = AccountantInvitation.objects.filter(
+        company=request.company, pk=accountant_invitation_id
+    ).first()
+    if invitation is None:
+        raise Http404("No such invitation.")
+    return invitation
+
+
+@portal_view
+@require_POST
+def accountant_invitation_resend(request, company_pk, accountant_invitation_id):
+    invitation = _invitation(request, accountant_invitation_id)
+    _require_admin(request)
+    try:
+        services.accountant_invitation_resend(
+            company=request.company,
+            invitation=invitation,
+            by=request.company_member,
+            language=request.LANGUAGE_CODE,
+        )
+    except ValidationError as exc:
+        _errors_to_messages(request, exc)
+    else:
+        messages.success(
+            request, _("A new link was sent to %(email)s.") % {"email": invitation.email}
+        )
+    return redirect("portal:accountants", company_pk)
+
+
+@portal_view
+@require_POST
+def accountant_invitation_revoke(request, company_pk, accountant_invitation_id):
+    invitation = _invitation(request, accountant_invitation_id)
+    _require_admin(request)
+    try:
+        services.accountant_invitation_revoke(
+            company=request.company, invitation=invitation, by=request.company_member
+        )
+    except ValidationError as exc:
+        _errors_to_messages(request, exc)
+    else:
+        messages.success(
+            request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email}
+        )
+    return redirect("portal:accountants", company_pk)

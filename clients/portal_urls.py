@@ -1,0 +1,27 @@
+from django.urls import path
+
+from clients import portal
+
+urlpatterns = [
+    path("", portal.overview, name="overview"),
+    path("team/", portal.team, name="team"),
+    path("team/add/", portal.member_add, name="member_add"),
+    path("team/primary-admin/", portal.primary_admin, name="primary_admin"),
+    path("team/<int:member_id>/", portal.member_edit, name="member_edit"),
+    path("team/<int:member_id>/role/", portal.member_role, name="member_role"),
+    path("team/<int:member_id>/active/", portal.member_active, name="member_active"),
+    path("team/<int:member_id>/invite/", portal.member_invite, name="member_invite"),
+    path("accountants/", portal.accountants, name="accountants"),
+    path("accountants/invite/", portal.accountant_invite, name="accountant_invite"),
+    path(
+        "accountants/invitations/<int:accountant_invitation_id>/resend/",
+        portal.accountant_invitation_resend,
+        name="accountant_invitation_resend",
+    ),
+    path(
+        "accountants/invitations/<int:accountant_invitation_id>/revoke/",
+        portal.accountant_invitation_revoke,
+        name="accountant_invitation_revoke",
+    ),
+    path("billing/", portal.billing, name="billing"),
+]
