@@ -199,7 +199,9 @@ def company_member_add(
 
 def _member_of(company: Company, member: CompanyMember) -> CompanyMember:
     current = (
-        CompanyMember.objects.select_for_update().filter(company=company, pk=member.pk).first()
+        CompanyMember.objects.select_for_update(of=("self",))
+        .filter(company=company, pk=member.pk)
+        .first()
     )
     if current is None:
         raise PermissionDenied(_("This person is not in the company's team."))
@@ -345,7 +347,7 @@ def member_from_portal_token(token: str) -> CompanyMember:
 @transaction.atomic
 def portal_invitation_accept(*, member: CompanyMember, user: User) -> CompanyMember:
     """Link the person's account to their place in the company's team."""
-    member = CompanyMember.objects.select_for_update().get(pk=member.pk)
+    member = CompanyMember.objects.select_for_update(of=("self",)).get(pk=member.pk)
     if not member.portal_nonce or member.user_id is not None or not member.is_active:
         raise LinkError(_("This invitation is no longer valid."))
     if user.email.lower() != member.email.lower():
@@ -382,7 +384,7 @@ def company_primary_admin_change(
     any, becomes an admin. The current primary admin decides; while the company
     has none (the firm held the role), any of its admins may."""
     _actor(company=company, by=by, client=None)
-    Company.objects.select_for_update().filter(pk=company.pk).first()
+    Company.objects.select_for_update(of=("self",)).filter(pk=company.pk).first()
     current = CompanyMember.objects.filter(company=company, role=CompanyRole.PRIMARY_ADMIN).first()
     if current is not None and current.pk != by.pk:
         raise PermissionDenied(_("Only the company's primary admin can hand over the role."))
@@ -397,7 +399,9 @@ def company_primary_admin_change(
     to.role = CompanyRole.PRIMARY_ADMIN
     to.save(update_fields=["role"])
     with scopes_disabled():
-        for client in Client.objects.select_for_update().filter(company_account=company):
+        for client in Client.objects.select_for_update(of=("self",)).filter(
+            company_account=company
+        ):
             changes = {"primary_admin": [str(current) if current else None, str(to)]}
             if client.firm_is_primary_admin:
                 client.firm_is_primary_admin = False
@@ -427,7 +431,7 @@ def company_billing_update(*, company: Company, by: CompanyMember, **fields) -> 
         raise TypeError(f"Not editable: {sorted(unknown)}")
     if fields.get("payment_method"):
         validate_not_card_number(fields["payment_method"])
-    company = Company.objects.select_for_update().get(pk=company.pk)
+    company = Company.objects.select_for_update(of=("self",)).get(pk=company.pk)
     changed = [name for name, value in fields.items() if getattr(company, name) != value]
     for name in changed:
         setattr(company, name, fields[name])
@@ -477,7 +481,7 @@ def accountant_invitation_create(
     two at once); "transfer" moves the company away from `from_firm` (needed when
     it works with two firms) once the accountant accepts."""
     user, _firm = _actor(company=company, by=by, client=None)
-    Company.objects.select_for_update().filter(pk=company.pk).first()
+    Company.objects.select_for_update(of=("self",)).filter(pk=company.pk).first()
     email = email.strip().lower()
     validate_email(email)
     connected = connected_clients(company=company)
@@ -529,7 +533,7 @@ def accountant_invitation_create(
 
 def _pending(company: Company, invitation: AccountantInvitation) -> AccountantInvitation:
     current = (
-        AccountantInvitation.objects.select_for_update()
+        AccountantInvitation.objects.select_for_update(of=("self",))
         .filter(company=company, pk=invitation.pk)
         .first()
     )
@@ -638,8 +642,8 @@ def accountant_invitation_accept(
     firm may put it on wholesale within 60 days of it leaving wholesale."""
     user = membership.user
     firm = membership.firm
-    company = Company.objects.select_for_update().get(pk=invitation.company_id)
-    invitation = AccountantInvitation.objects.select_for_update().get(pk=invitation.pk)
+    company = Company.objects.select_for_update(of=("self",)).get(pk=invitation.company_id)
+    invitation = AccountantInvitation.objects.select_for_update(of=("self",)).get(pk=invitation.pk)
     if invitation.status != AccountantInvitationStatus.PENDING or invitation.is_expired:
         raise LinkError(_("This invitation is no longer valid."))
     if user.email.lower() != invitation.email.lower():
@@ -651,7 +655,7 @@ def accountant_invitation_accept(
         source = None
         if invitation.kind == AccountantInvitationKind.TRANSFER and invitation.from_firm_id:
             source = (
-                Client.objects.select_for_update()
+                Client.objects.select_for_update(of=("self",))
                 .select_related("firm")
                 .filter(company_account=company, firm=invitation.from_firm_id)
                 .first()

@@ -524,7 +524,7 @@ def subscriptions_transfer(*, source: Client, target: Client, by: User | None) -
     Runs across two firms: the caller lifts scoping (django_scopes.scopes_disabled)."""
     on = today()
     subs = list(
-        Subscription.objects.select_for_update()
+        Subscription.objects.select_for_update(of=("self",))
         .filter(firm=source.firm_id, client=source, status__in=LIVE)
         .select_related("product", "client")
         .order_by("parent_id", "pk")
@@ -564,7 +564,7 @@ def subscription_start_wholesale_after_transfer(
     The client's live plan moves to wholesale, or `product` starts as a new one.
     Like any new wholesale subscription it is pending until enrolment (R16)."""
     require_admin(by)
-    client = Client.objects.select_for_update().get(firm=firm, pk=client.pk)
+    client = Client.objects.select_for_update(of=("self",)).get(firm=firm, pk=client.pk)
     if client.wholesale_offer_until is None or today() > client.wholesale_offer_until:
         raise ValidationError(
             _(
