@@ -1,5 +1,6 @@
-"""Demo subscriptions: a few wholesale clients (one with split billing, one with
-a past upgrade), a few direct ones, started months ago so statements have lines."""
+"""Demo subscriptions: about half of the firm's first clients get a plan, cycling
+through wholesale ones (with split billing and past upgrades) and direct ones,
+started months ago so statements have lines."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,6 +31,8 @@ PLAN = [
     ("plus", Billing.DIRECT, 15, None, None),
 ]
 
+DEMO_SUBSCRIBERS = 150
+
 
 def _subscription(firm, client, product, billing, start, parent=None, by=None):
     policy = DiscountPolicy.current()
@@ -54,10 +57,12 @@ def _subscription(firm, client, product, billing, start, parent=None, by=None):
 @transaction.atomic
 def load(*, firm: Firm, by) -> None:
     user = getattr(by, "user", by)
-    clients = list(Client.objects.filter(firm=firm).order_by("pk")[: len(PLAN) + 2])
+    clients = list(Client.objects.filter(firm=firm).order_by("pk")[:DEMO_SUBSCRIBERS])
     products = {p.code: p for p in Product.objects.all()}
     today = timezone.localdate()
-    for client, (code, billing, months, addon, earlier) in zip(clients, PLAN, strict=False):
+    for index, client in enumerate(clients):
+        code, billing, months, addon, earlier = PLAN[index % len(PLAN)]
+        months += index % 7
         if Subscription.objects.filter(firm=firm, client=client).exists():
             continue
         start = add_months(today.replace(day=1), -months)

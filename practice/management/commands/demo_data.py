@@ -7,6 +7,9 @@ from practice.tenancy import firm_scope
 
 DEMO_PASSWORD = "demo-pass-2026"
 
+PORTAL_EMAIL = "julie.bernard@demo.ledgerly.test"
+PORTAL_NAME = "Julie Bernard"
+
 FIRMS = [
     {"name": "Cabinet Dupont & Associés", "country": "FR", "currency": "EUR", "language": "fr"},
     {"name": "Maple Ledger CPA", "country": "CA", "currency": "CAD", "language": "en"},
@@ -40,6 +43,7 @@ class Command(BaseCommand):
             users[email] = user
 
         firms = []
+        portal_company = None
         for index, spec in enumerate(FIRMS):
             firm = Firm.objects.filter(name=spec["name"]).first()
             if firm is None:
@@ -70,6 +74,8 @@ class Command(BaseCommand):
                     payment_method="SEPA RUM-2026-0042" if index == 0 else "Visa ending 4242",
                 )
                 self.load_app_data(firm, primary_membership)
+                if index == 0:
+                    portal_company = self.load_portal_user(firm)
 
         if not options["quiet"]:
             self.stdout.write("")
@@ -77,7 +83,33 @@ class Command(BaseCommand):
             for email, name, _lang, roles in PEOPLE:
                 where = ", ".join(f"{firms[i].name}: {Role(r).label}" for i, r in roles.items())
                 self.stdout.write(f"  {email:<36} {name:<15} {where}")
+            if portal_company:
+                self.stdout.write(
+                    f"  {PORTAL_EMAIL:<36} {PORTAL_NAME:<15} client portal of {portal_company}"
+                )
             self.stdout.write("")
+
+    def load_portal_user(self, firm):
+        """A client company's primary admin who signs in to the client portal."""
+        from clients.company_services import company_for_client
+        from clients.models import Client, CompanyMember, CompanyRole
+
+        client = Client.objects.filter(firm=firm).order_by("pk").first()
+        if client is None:
+            return None
+        company = company_for_client(client=client)
+        user = User.objects.filter(email=PORTAL_EMAIL).first()
+        if user is None:
+            user = User.objects.create_user(
+                email=PORTAL_EMAIL, password=DEMO_PASSWORD, full_name=PORTAL_NAME, language="fr"
+            )
+        CompanyMember.objects.get_or_create(
+            company=company,
+            email=PORTAL_EMAIL,
+            defaults={"user": user, "full_name": PORTAL_NAME, "role": CompanyRole.PRIMARY_ADMIN},
+        )
+        Client.objects.filter(firm=firm, pk=client.pk).update(firm_is_primary_admin=False)
+        return company.name
 
     def load_app_data(self, firm, primary_membership):
         """Each app adds its demo rows here (clients, subscriptions...)."""
