@@ -40,10 +40,17 @@ def _invitation(firm, owner):
     return InvitationFactory(firm=firm, invited_by=owner.user).pk
 
 
+def _import_job(firm, owner):
+    from tests.imports.factories import ImportJobFactory
+
+    return ImportJobFactory(firm=firm, created_by=owner.user).pk
+
+
 # kwarg name -> builds an object of `firm` and returns the value for the URL.
 OBJECT_IN_FIRM = {
     "membership_id": _membership,
     "invitation_id": _invitation,
+    "job_id": _import_job,
 }
 
 
