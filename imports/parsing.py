@@ -163,18 +163,20 @@ class CsvReader:
 
     def __iter__(self) -> Iterator[Row]:
         fmt = self.format
-        reader = csv.reader(self._text, delimiter=fmt.delimiter)
+        reader = csv.reader(self._text, delimiter=fmt.delimiter, skipinitialspace=True)
         c_id, c_name, c_number = fmt.columns
         width = max(fmt.columns) + 1
         offset = fmt.header_line
+        last_line = 0
         try:
             for cells in reader:
+                first_line, last_line = last_line + 1, reader.line_num
                 if not any(cell.strip() for cell in cells):
                     continue
                 if len(cells) < width:
                     cells = cells + [""] * (width - len(cells))
                 yield Row(
-                    offset + reader.line_num,
+                    offset + first_line,
                     unescape_cell(cells[c_id].strip()),
                     unescape_cell(cells[c_name].strip()),
                     unescape_cell(cells[c_number].strip()),

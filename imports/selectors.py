@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from imports.models import ROW_REASONS, ImportJob, ImportRow, RowOutcome
 from practice.csvutil import EXPORT_HEADERS, escape_cell
 from practice.models import Firm
+from practice.tenancy import firm_scope
 
 PREVIEW_ROWS = 200
 
@@ -67,21 +68,27 @@ def error_log_chunks(*, job: ImportJob) -> Iterator[bytes]:
 
     writer.writerow([*EXPORT_HEADERS[language], reason_header])
     yield (b"\xef\xbb\xbf" if encoding == "utf-8" else b"") + flush()
-    rows = (
-        ImportRow.objects.filter(job=job, outcome=RowOutcome.FAILED)
-        .order_by("line")
-        .values_list("company_id", "display_name", "client_number", "reason")
-        .iterator(chunk_size=2000)
-    )
-    for count, (company_id, name, number, reason) in enumerate(rows, start=1):
-        writer.writerow(
-            [
-                escape_cell(company_id),
-                escape_cell(name),
-                escape_cell(number),
-                str(ROW_REASONS.get(reason, "")),
-            ]
-        )
-        if count % 1000 == 0:
-            yield flush()
-    yield flush()
+    # A streamed body is read after the request's firm scope has closed, so
+    # each batch is fetched in its own scope.
+    last_line = 0
+    while True:
+        with firm_scope(job.firm_id):
+            failed = ImportRow.objects.filter(job=job, outcome=RowOutcome.FAILED)
+            batch = list(
+                failed.filter(line__gt=last_line)
+                .order_by("line")
+                .values_list("line", "company_id", "display_name", "client_number", "reason")[:2000]
+            )
+        if not batch:
+            break
+        for line, company_id, name, number, reason in batch:
+            writer.writerow(
+                [
+                    escape_cell(company_id),
+                    escape_cell(name),
+                    escape_cell(number),
+                    str(ROW_REASONS.get(reason, "")),
+                ]
+            )
+            last_line = line
+        yield flush()
