@@ -163,7 +163,6 @@ class ImportRow(TenantModel):
     client = models.ForeignKey(
         "clients.Client", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    name_matches = models.BooleanField(default=False)
     previous_number = models.CharField(max_length=100, null=True, blank=True)
     outcome = models.CharField(
         max_length=10, choices=RowOutcome.choices, default=RowOutcome.PENDING

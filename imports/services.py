@@ -8,13 +8,14 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.models import CLIENT_NUMBER_MAX_LENGTH, Client
+from imports.bulk import copy_rows
 from imports.locks import firm_import_lock, firm_import_lock_in_transaction
 from imports.models import ImportJob, ImportMode, ImportRow, ImportStatus, RowOutcome
 from imports.parsing import CsvReader, ParseError, chunked, inspect
@@ -24,6 +25,19 @@ from practice.services import activity_record
 logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 5000
+STAGED_COLUMNS = [
+    "firm_id",
+    "job_id",
+    "line",
+    "company_id",
+    "display_name",
+    "client_number",
+    "client_id",
+    "previous_number",
+    "outcome",
+    "reason",
+    "undo",
+]
 MAX_ATTEMPTS = 3
 
 
@@ -160,31 +174,36 @@ def _stage(job: ImportJob) -> None:
                     company_id__in=ids
                 ).values_list("company_id", "pk", "display_name", "client_number")
             }
-            objs = []
+            staged = []
             for row in chunk:
                 client = clients.get(row.company_id)
                 reason = _row_reason(row, client)
-                objs.append(
-                    ImportRow(
-                        firm_id=job.firm_id,
-                        job_id=job.pk,
-                        line=row.line,
-                        company_id=row.company_id,
-                        display_name=row.display_name,
-                        client_number=row.client_number,
-                        client_id=client[0] if client else None,
-                        name_matches=reason != "name_mismatch" and client is not None,
-                        previous_number=client[2] if client else None,
-                        outcome=RowOutcome.FAILED if reason else RowOutcome.PENDING,
-                        reason=reason,
+                staged.append(
+                    (
+                        job.firm_id,
+                        job.pk,
+                        row.line,
+                        row.company_id,
+                        row.display_name,
+                        row.client_number,
+                        client[0] if client else None,
+                        client[2] if client else None,
+                        RowOutcome.FAILED if reason else RowOutcome.PENDING,
+                        reason,
+                        "",
                     )
                 )
-            ImportRow.objects.bulk_create(objs, batch_size=CHUNK_ROWS)
+            copy_rows(ImportRow, STAGED_COLUMNS, staged)
             progress = 5 + int(75 * min(reader.bytes_read() / size, 1))
             _touch(job, progress=progress, total_rows=total)
         reader.detach()
     finally:
         stream.close()
+    if connection.vendor == "postgresql":
+        # The rows were just written: fresh statistics keep the set-based
+        # checks below on hash joins instead of nested loops.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {ImportRow._meta.db_table}")
 
 
 def _cascade(conflicts: Iterable[tuple[int, int, int, bool]]) -> list[int]:
@@ -226,11 +245,14 @@ def _conflicts(moving, target: str):
     )
 
 
-def _apply(*, firm: Firm, moving, target: str, by: User | None, verb_source: dict) -> None:
-    """Give each moving row's client its target number, without ever tripping the
-    per-firm unique constraint: the moving numbers are cleared first."""
+def _apply(*, firm: Firm, moving, target: str, by: User | None, source: dict) -> None:
+    """Give each moving row's client its target number, never tripping the per-firm
+    unique constraint on the way: clients whose current number another moving row
+    wants are cleared first, then every target is set in one statement."""
     client_ids = moving.values("client_id")
-    Client.objects.filter(pk__in=client_ids).update(client_number=None)
+    Client.objects.filter(pk__in=client_ids, client_number__in=moving.values(target)).update(
+        client_number=None
+    )
     Client.objects.filter(pk__in=client_ids).update(
         client_number=Subquery(moving.filter(client_id=OuterRef("pk")).values(target)[:1]),
         version=F("version") + 1,
@@ -239,7 +261,37 @@ def _apply(*, firm: Firm, moving, target: str, by: User | None, verb_source: dic
     before, after = ("previous_number", "client_number")
     if target == "previous_number":
         before, after = after, before
+    _record_number_changes(
+        firm=firm, moving=moving, before=before, after=after, by=by, source=source
+    )
+
+
+def _record_number_changes(*, firm, moving, before: str, after: str, by, source: dict) -> None:
+    """One activity entry per client whose number changed, written in bulk."""
     now = timezone.now()
+    if connection.vendor == "postgresql":
+        ((key, value),) = source.items()
+        rows_sql, rows_params = moving.values("pk").query.sql_with_params()
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {quote(ActivityEvent._meta.db_table)}
+                    (firm_id, actor_id, verb, target_type, target_id, target_label, changes, created_at)
+                SELECT r.firm_id, %s, 'client.number_changed', 'client', r.client_id,
+                       LEFT(c.display_name, 255),
+                       jsonb_build_object(
+                           'client_number', jsonb_build_array(r.{before}, r.{after}),
+                           %s::text, %s::bigint
+                       ),
+                       %s
+                FROM {quote(ImportRow._meta.db_table)} r
+                JOIN {quote(Client._meta.db_table)} c ON c.id = r.client_id
+                WHERE r.id IN ({rows_sql})
+                """,  # noqa: S608 - identifiers come from the models, values are parameters
+                [by.pk if by else None, key, value, now, *rows_params],
+            )
+        return
     rows = moving.values_list("client_id", before, after, "client__display_name").iterator(
         chunk_size=CHUNK_ROWS
     )
@@ -253,13 +305,29 @@ def _apply(*, firm: Firm, moving, target: str, by: User | None, verb_source: dic
                     target_type="client",
                     target_id=client_id,
                     target_label=name[:255],
-                    changes={"client_number": [old, new], **verb_source},
+                    changes={"client_number": [old, new], **source},
                     created_at=now,
                 )
                 for client_id, old, new, name in chunk
             ],
             batch_size=CHUNK_ROWS,
         )
+
+
+def _refresh_previous_numbers(pending) -> None:
+    """Numbers were read while staging; correct the few edited since, by hand."""
+    current = Client.objects.filter(pk=OuterRef("client_id")).values("client_number")[:1]
+    drifted = (
+        pending.annotate(current=Subquery(current))
+        .filter(
+            Q(current__isnull=True, previous_number__isnull=False)
+            | Q(current__isnull=False, previous_number__isnull=True)
+            | (~Q(current=F("previous_number")) & Q(previous_number__isnull=False))
+        )
+        .values_list("pk", "current")
+    )
+    for pk, number in list(drifted):
+        pending.filter(pk=pk).update(previous_number=number)
 
 
 def _validate_and_apply(job: ImportJob) -> None:
@@ -274,11 +342,7 @@ def _validate_and_apply(job: ImportJob) -> None:
         pending.filter(client__isnull=True).update(
             outcome=RowOutcome.FAILED, reason="unknown_company_id"
         )
-        pending.update(
-            previous_number=Subquery(
-                Client.objects.filter(pk=OuterRef("client_id")).values("client_number")[:1]
-            )
-        )
+        _refresh_previous_numbers(pending)
         repeated_ids = (
             pending.values("client_id").annotate(n=Count("pk")).filter(n__gt=1).values("client_id")
         )
@@ -305,7 +369,7 @@ def _validate_and_apply(job: ImportJob) -> None:
                 moving=pending,
                 target="client_number",
                 by=job.created_by,
-                verb_source={"import": job.pk},
+                source={"import": job.pk},
             )
         pending.update(outcome=RowOutcome.UPDATED)
         counts = dict(rows.values("outcome").annotate(n=Count("pk")).values_list("outcome", "n"))
@@ -464,7 +528,7 @@ def import_job_undo(*, firm: Firm, job: ImportJob, by: Membership) -> ImportJob:
         moving=moving,
         target="previous_number",
         by=by.user,
-        verb_source={"undo_import": job.pk},
+        source={"undo_import": job.pk},
     )
     job.restored_count = moving.update(undo="restored")
     job.not_restored_count = len(changed) + len(taken)

@@ -137,3 +137,13 @@ def test_r29_round_trip_through_csv(rows, delimiter, encoding, language):
     fmt, parsed = read(buffer.getvalue().encode(encoding))
     assert (fmt.delimiter, fmt.language) == (delimiter, language)
     assert [(r.company_id, r.display_name, r.client_number) for r in parsed] == list(rows)
+
+
+@given(st.text(alphabet=st.sampled_from("'=+-@\t\rab"), max_size=8))
+def test_escaped_cells_unescape_to_the_same_text(text):
+    """R28: what the error log (or the export) writes re-imports unchanged."""
+    from practice.csvutil import DANGEROUS_PREFIXES, unescape_cell
+
+    escaped = escape_cell(text)
+    assert unescape_cell(escaped) == text
+    assert not escaped.startswith(DANGEROUS_PREFIXES)
