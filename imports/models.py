@@ -21,7 +21,6 @@ class ImportStatus(models.TextChoices):
 
 
 class RowOutcome(models.TextChoices):
-    PENDING = "pending", _("Pending")
     UPDATED = "updated", _("Updated")
     UNCHANGED = "unchanged", _("Unchanged")
     FAILED = "failed", _("Failed")
@@ -160,12 +159,19 @@ class ImportRow(TenantModel):
     company_id = models.TextField(blank=True)
     display_name = models.TextField(blank=True)
     client_number = models.TextField(blank=True)
+    # No database constraint: staging 100,000 rows should not pay a foreign-key
+    # check each; the client is looked up in the same firm just before.
     client = models.ForeignKey(
-        "clients.Client", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "clients.Client",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     previous_number = models.CharField(max_length=100, null=True, blank=True)
     outcome = models.CharField(
-        max_length=10, choices=RowOutcome.choices, default=RowOutcome.PENDING
+        max_length=10, choices=RowOutcome.choices, default=RowOutcome.UPDATED
     )
     reason = models.CharField(max_length=24, blank=True)
     undo = models.CharField(max_length=16, blank=True)

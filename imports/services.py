@@ -124,6 +124,9 @@ def import_job_confirm(*, firm: Firm, job: ImportJob, by: Membership) -> ImportJ
 
 
 def _same_name(a: str, b: str) -> bool:
+    if a == b:
+        return True
+
     def norm(text: str) -> str:
         return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
 
@@ -141,6 +144,25 @@ def _row_reason(row, client) -> str:
     if len(row.client_number) > CLIENT_NUMBER_MAX_LENGTH:
         return "too_long"
     return ""
+
+
+def _clients_by_company_id(firm_id: int, company_ids: set[str]) -> dict[str, tuple]:
+    """company ID -> (pk, display name, client number) for one chunk of rows."""
+    company_ids.discard("")
+    if connection.vendor == "postgresql":
+        # One array parameter instead of thousands: much cheaper to send and plan.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT company_id, id, display_name, client_number FROM {Client._meta.db_table}"  # noqa: S608
+                " WHERE firm_id = %s AND company_id = ANY(%s)",
+                [firm_id, list(company_ids)],
+            )
+            rows = cursor.fetchall()
+    else:
+        rows = Client.objects.filter(company_id__in=company_ids).values_list(
+            "company_id", "pk", "display_name", "client_number"
+        )
+    return {company_id: (pk, name, number) for company_id, pk, name, number in rows}
 
 
 def _touch(job: ImportJob, **fields) -> None:
@@ -167,13 +189,7 @@ def _stage(job: ImportJob) -> None:
             total += len(chunk)
             if total > max_rows:
                 raise ParseError("too_many_rows")
-            ids = {row.company_id for row in chunk if row.company_id}
-            clients = {
-                company_id: (pk, name, number)
-                for company_id, pk, name, number in Client.objects.filter(
-                    company_id__in=ids
-                ).values_list("company_id", "pk", "display_name", "client_number")
-            }
+            clients = _clients_by_company_id(job.firm_id, {row.company_id for row in chunk})
             staged = []
             for row in chunk:
                 client = clients.get(row.company_id)
@@ -188,7 +204,7 @@ def _stage(job: ImportJob) -> None:
                         row.client_number,
                         client[0] if client else None,
                         client[2] if client else None,
-                        RowOutcome.FAILED if reason else RowOutcome.PENDING,
+                        RowOutcome.FAILED if reason else RowOutcome.UPDATED,
                         reason,
                         "",
                     )
@@ -253,11 +269,19 @@ def _apply(*, firm: Firm, moving, target: str, by: User | None, source: dict) ->
     Client.objects.filter(pk__in=client_ids, client_number__in=moving.values(target)).update(
         client_number=None
     )
-    Client.objects.filter(pk__in=client_ids).update(
-        client_number=Subquery(moving.filter(client_id=OuterRef("pk")).values(target)[:1]),
-        version=F("version") + 1,
-        updated_at=timezone.now(),
+    targets_sql, params = (
+        moving.annotate(new_number=F(target))
+        .values("client_id", "new_number")
+        .query.sql_with_params()
     )
+    table = connection.ops.quote_name(Client._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET client_number = m.new_number, version = version + 1,"  # noqa: S608
+            f" updated_at = %s FROM ({targets_sql}) m"
+            f" WHERE {table}.id = m.client_id AND {table}.firm_id = %s",
+            [timezone.now(), *params, firm.pk],
+        )
     before, after = ("previous_number", "client_number")
     if target == "previous_number":
         before, after = after, before
@@ -314,20 +338,16 @@ def _record_number_changes(*, firm, moving, before: str, after: str, by, source:
         )
 
 
-def _refresh_previous_numbers(pending) -> None:
+def _refresh_previous_numbers(candidates) -> None:
     """Numbers were read while staging; correct the few edited since, by hand."""
-    current = Client.objects.filter(pk=OuterRef("client_id")).values("client_number")[:1]
-    drifted = (
-        pending.annotate(current=Subquery(current))
-        .filter(
-            Q(current__isnull=True, previous_number__isnull=False)
-            | Q(current__isnull=False, previous_number__isnull=True)
-            | (~Q(current=F("previous_number")) & Q(previous_number__isnull=False))
-        )
-        .values_list("pk", "current")
-    )
+    current = F("client__client_number")
+    drifted = candidates.filter(
+        Q(client__client_number__isnull=True, previous_number__isnull=False)
+        | Q(client__client_number__isnull=False, previous_number__isnull=True)
+        | (~Q(previous_number=current) & Q(previous_number__isnull=False))
+    ).values_list("pk", "client__client_number")
     for pk, number in list(drifted):
-        pending.filter(pk=pk).update(previous_number=number)
+        candidates.filter(pk=pk).update(previous_number=number)
 
 
 def _validate_and_apply(job: ImportJob) -> None:
@@ -338,15 +358,20 @@ def _validate_and_apply(job: ImportJob) -> None:
         # Writing first takes SQLite's write lock before anything is read.
         _touch(job, progress=85)
         rows = ImportRow.objects.filter(job=job)
-        pending = rows.filter(outcome=RowOutcome.PENDING)
-        pending.filter(client__isnull=True).update(
+        # Rows that passed the per-row checks were staged as "updated"; the
+        # whole-file rules below move some of them to "failed" or "unchanged".
+        candidates = rows.filter(outcome=RowOutcome.UPDATED)
+        candidates.filter(client__isnull=True).update(
             outcome=RowOutcome.FAILED, reason="unknown_company_id"
         )
-        _refresh_previous_numbers(pending)
+        _refresh_previous_numbers(candidates)
         repeated_ids = (
-            pending.values("client_id").annotate(n=Count("pk")).filter(n__gt=1).values("client_id")
+            candidates.values("client_id")
+            .annotate(n=Count("pk"))
+            .filter(n__gt=1)
+            .values("client_id")
         )
-        pending.filter(client_id__in=repeated_ids).update(
+        candidates.filter(client_id__in=repeated_ids).update(
             outcome=RowOutcome.FAILED, reason="duplicate_company_id"
         )
         repeated_numbers = (
@@ -356,22 +381,21 @@ def _validate_and_apply(job: ImportJob) -> None:
             .filter(n__gt=1)
             .values("client_number")
         )
-        pending.filter(client_number__in=repeated_numbers).update(
+        candidates.filter(client_number__in=repeated_numbers).update(
             outcome=RowOutcome.FAILED, reason="duplicate_number"
         )
-        pending.filter(client_number=F("previous_number")).update(outcome=RowOutcome.UNCHANGED)
-        taken = _cascade(_conflicts(pending, "client_number"))
+        candidates.filter(client_number=F("previous_number")).update(outcome=RowOutcome.UNCHANGED)
+        taken = _cascade(_conflicts(candidates, "client_number"))
         _fail_rows(rows, taken, outcome=RowOutcome.FAILED, reason="number_taken")
 
         if job.mode == ImportMode.IMPORT:
             _apply(
                 firm=firm,
-                moving=pending,
+                moving=candidates,
                 target="client_number",
                 by=job.created_by,
                 source={"import": job.pk},
             )
-        pending.update(outcome=RowOutcome.UPDATED)
         counts = dict(rows.values("outcome").annotate(n=Count("pk")).values_list("outcome", "n"))
         job.total_rows = sum(counts.values())
         job.updated_count = counts.get(RowOutcome.UPDATED, 0)
