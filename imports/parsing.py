@@ -175,12 +175,16 @@ class CsvReader:
                     continue
                 if len(cells) < width:
                     cells = cells + [""] * (width - len(cells))
-                yield Row(
-                    offset + first_line,
-                    unescape_cell(cells[c_id].strip()),
-                    unescape_cell(cells[c_name].strip()),
-                    unescape_cell(cells[c_number].strip()),
-                )
+                company_id = cells[c_id].strip()
+                name = cells[c_name].strip()
+                number = cells[c_number].strip()
+                if "'" in (company_id[:1], name[:1], number[:1]):
+                    company_id, name, number = (
+                        unescape_cell(company_id),
+                        unescape_cell(name),
+                        unescape_cell(number),
+                    )
+                yield Row(offset + first_line, company_id, name, number)
         except csv.Error as exc:
             raise ParseError("not_csv") from exc
 

@@ -24,7 +24,8 @@ from practice.services import activity_record
 
 logger = logging.getLogger(__name__)
 
-CHUNK_ROWS = 5000
+CHUNK_ROWS = 10_000
+FAILED, UPDATED = str(RowOutcome.FAILED), str(RowOutcome.UPDATED)
 STAGED_COLUMNS = [
     "firm_id",
     "job_id",
@@ -190,28 +191,30 @@ def _stage(job: ImportJob) -> None:
             if total > max_rows:
                 raise ParseError("too_many_rows")
             clients = _clients_by_company_id(job.firm_id, {row.company_id for row in chunk})
+            firm_id, job_id = job.firm_id, job.pk
             staged = []
             for row in chunk:
                 client = clients.get(row.company_id)
                 reason = _row_reason(row, client)
                 staged.append(
                     (
-                        job.firm_id,
-                        job.pk,
+                        firm_id,
+                        job_id,
                         row.line,
                         row.company_id,
                         row.display_name,
                         row.client_number,
                         client[0] if client else None,
                         client[2] if client else None,
-                        RowOutcome.FAILED if reason else RowOutcome.UPDATED,
+                        FAILED if reason else UPDATED,
                         reason,
                         "",
                     )
                 )
-            copy_rows(ImportRow, STAGED_COLUMNS, staged)
             progress = 5 + int(75 * min(reader.bytes_read() / size, 1))
-            _touch(job, progress=progress, total_rows=total)
+            with transaction.atomic():
+                copy_rows(ImportRow, STAGED_COLUMNS, staged)
+                _touch(job, progress=progress, total_rows=total)
         reader.detach()
     finally:
         stream.close()
