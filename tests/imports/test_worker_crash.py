@@ -52,9 +52,7 @@ def _firm_with_clients(size: int):
 def _file_for(firm, size: int) -> bytes:
     """Every client takes the next one's number (a full rotation), plus rows
     that fail for different reasons."""
-    rows = [
-        [f"5{firm.pk:05d}{i:010d}", f"Client {i}", f"N-{(i + 1) % size}"] for i in range(size)
-    ]
+    rows = [[f"5{firm.pk:05d}{i:010d}", f"Client {i}", f"N-{(i + 1) % size}"] for i in range(size)]
     rows += [["0000", "Nobody", "X-1"], [rows[0][0], "Wrong name", "X-2"]]
     return csv_bytes(rows)
 

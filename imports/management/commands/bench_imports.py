@@ -41,6 +41,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES))
         parser.add_argument("--no-peer", action="store_true")
+        parser.add_argument(
+            "--repeat",
+            type=int,
+            default=3,
+            help="Runs per measurement (ours and the peer alike); the best is kept.",
+        )
         parser.add_argument("--child-ours", type=int, help=argparse_hidden())
         parser.add_argument("--child-peer", type=int, help=argparse_hidden())
         parser.add_argument("--media", default="", help=argparse_hidden())
@@ -58,12 +64,19 @@ class Command(BaseCommand):
             for size in sizes:
                 firm, job_id = self._setup(size, media)
                 try:
-                    results[size] = self._child("--child-ours", job_id, media)
-                    self._check(firm, size)
-                    if size == sizes[-1] and not options["no_peer"]:
-                        self._reset_numbers(firm)
-                        results["peer"] = self._child("--child-peer", job_id, media)
+                    runs = []
+                    for _ in range(options["repeat"]):
+                        self._reset_numbers(firm, job_id)
+                        runs.append(self._child("--child-ours", job_id, media))
                         self._check(firm, size)
+                    results[size] = self._best(runs)
+                    if size == sizes[-1] and not options["no_peer"]:
+                        runs = []
+                        for _ in range(options["repeat"]):
+                            self._reset_numbers(firm, job_id)
+                            runs.append(self._child("--child-peer", job_id, media))
+                            self._check(firm, size)
+                        results["peer"] = self._best(runs)
                 finally:
                     self._teardown(firm)
         largest = sizes[-1]
@@ -148,8 +161,24 @@ class Command(BaseCommand):
                 job.save()
         return firm, job.pk
 
-    def _reset_numbers(self, firm) -> None:
+    @staticmethod
+    def _best(runs: list[dict]) -> dict:
+        """The fastest run (the machine may be shared), with the highest peak RSS."""
+        return {
+            "seconds": min(run["seconds"] for run in runs),
+            "rss_mb": max(run["rss_mb"] for run in runs),
+        }
+
+    def _reset_numbers(self, firm, job_id: int) -> None:
+        """Back to the state before any import: the old numbers, a fresh job."""
         with connection.cursor() as cursor:
+            for table in ("imports_importrow", "practice_activityevent"):
+                cursor.execute(f"DELETE FROM {table} WHERE firm_id = %s", [firm.pk])  # noqa: S608
+            cursor.execute(
+                "UPDATE imports_importjob SET status = 'queued', attempts = 0, progress = 0,"
+                " finished_at = NULL WHERE id = %s",
+                [job_id],
+            )
             cursor.execute(
                 "UPDATE clients_client SET client_number = 'OLD-' || RIGHT(company_id, 6)"
                 " WHERE firm_id = %s",
