@@ -23,26 +23,47 @@ messages: $(VENV)/.installed
 	@DEBUG=1 $(PY) manage.py compilemessages_py
 
 run: install
-	@mkdir -p var
+	@mkdir -p var/broker var/broker-control
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py demo_data
 	@echo ""; echo "Ledgerly runs at http://$(HOST):$(PORT)/  (Ctrl-C stops the web app and the worker)"; echo ""
-	@DEBUG=1 bash -c 'trap "kill 0" EXIT; \
-		$(VENV)/bin/celery -A practice worker --beat --pool=solo --loglevel=WARNING -s var/celerybeat-schedule & \
+	@DEBUG=1 SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" bash -c 'trap "kill 0" EXIT; \
+		$(VENV)/bin/celery -A practice worker --beat --pool=solo --loglevel=INFO -s var/celerybeat-schedule & \
 		$(PY) manage.py runserver $(HOST):$(PORT) --noreload'
 
+# Uses DATABASE_URL / REDIS_URL when set (as .ci/run does), SQLite and an in-process
+# broker otherwise. Browser tests run when E2E=1 or /usr/bin/chromium exists.
+# -n 2: measured faster on PostgreSQL with the browser tests (each worker has its own
+# test database, live server and Chromium).
+PYTEST_ARGS ?= -n 2
 test: install
-	@$(PY) -m ruff check .
-	@$(PY) -m ruff format --check .
-	@DJANGO_SETTINGS_MODULE=practice.settings_test $(PY) manage.py makemigrations --check --dry-run >/dev/null || { echo "Missing migrations: run manage.py makemigrations"; exit 1; }
+	@url=$$(printf %s "$${DATABASE_URL:-}" | sed -E 's|//([^:/@]+):[^@]*@|//\1:***@|'); \
+	case "$$url" in \
+		"") db="SQLite (in memory)";; \
+		postgres*) db="PostgreSQL (DATABASE_URL=$$url)";; \
+		*) db="DATABASE_URL=$$url";; \
+	esac; \
+	broker="in-process broker (Celery tasks run eagerly)"; \
+	[ -z "$${REDIS_URL:-}" ] || broker="Redis (REDIS_URL=$$REDIS_URL)"; \
+	echo "Using database: $$db / broker: $$broker"
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	@DJANGO_SETTINGS_MODULE=practice.settings_test $(PY) manage.py makemigrations --check --dry-run >/dev/null \
+		|| { echo "Missing migrations: run manage.py makemigrations"; exit 1; }
+	@echo "No missing migrations."
+	DJANGO_SETTINGS_MODULE=practice.settings_test $(PY) manage.py check_translations
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
+# Needs PostgreSQL: DATABASE_URL=postgres://... make bench
 bench: install
-	$(PY) manage.py bench
+	@DJANGO_SETTINGS_MODULE=practice.settings DEBUG=0 SECURE=0 STATIC_MANIFEST=0 \
+		ALLOWED_HOSTS="testserver,localhost,127.0.0.1" \
+		SECRET_KEY="$${SECRET_KEY:-bench-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz}" \
+		$(PY) manage.py bench
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache test-artifacts

@@ -1,1 +1,16 @@
-urlpatterns: list = []
+from django.urls import path
+
+from billing import views
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path(
+        "clients/<int:client_id>/subscriptions/",
+        views.client_subscriptions,
+        name="client_subscriptions",
+    ),
+    path("statements/", views.statements, name="statements"),
+    path("statements/issue/", views.statement_issue, name="statement_issue"),
+    path("statements/<int:statement_id>/", views.statement, name="statement"),
+    path("statements/<int:statement_id>/csv/", views.statement_csv, name="statement_csv"),
+]

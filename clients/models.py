@@ -1,6 +1,7 @@
 import secrets
 import unicodedata
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -55,7 +56,93 @@ class BillingChoice(models.TextChoices):
     NONE = "none", _("No subscription")
 
 
+class Company(models.Model):
+    """The client's own company account: not owned by any firm. Each firm it works
+    with has its own Client row pointing here (at most two at once, R22). The
+    company's people (CompanyMember) sign in to the client portal."""
+
+    name = models.CharField(_("company name"), max_length=200)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Billing details entered by the company when it pays its own subscriptions.
+    billing_contact = models.CharField(_("billing contact"), max_length=150, blank=True)
+    billing_email = models.EmailField(_("billing e-mail"), blank=True)
+    billing_address = models.TextField(_("billing address"), blank=True)
+    payment_method = models.CharField(_("payment method on file"), max_length=100, blank=True)
+    # When the company last left a firm's wholesale billing, and which firm: another
+    # firm that connects within 60 days keeps the wholesale discount (R22).
+    wholesale_left_at = models.DateTimeField(null=True, blank=True)
+    wholesale_left_firm = models.ForeignKey(
+        "practice.Firm", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("client company")
+        verbose_name_plural = _("client companies")
+
+    def __str__(self):
+        return self.name
+
+
+class CompanyRole(models.TextChoices):
+    PRIMARY_ADMIN = "primary_admin", _("Primary admin")
+    ADMIN = "admin", _("Admin")
+    STANDARD = "standard", _("Standard")
+    TIME_TRACKING = "time_tracking", _("Time tracking only")
+
+
+class CompanyMember(models.Model):
+    """A person of the client company (its own team, not the firm's). `user` is
+    set once they have an account for the client portal."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="company_memberships",
+    )
+    full_name = models.CharField(_("name"), max_length=150)
+    email = models.EmailField(_("e-mail"))
+    role = models.CharField(
+        _("role"), max_length=20, choices=CompanyRole.choices, default=CompanyRole.STANDARD
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("client team member")
+        verbose_name_plural = _("client team members")
+        ordering = ["full_name", "email"]
+        constraints = [
+            models.UniqueConstraint(
+                "company", models.functions.Lower("email"), name="company_member_email_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["company"],
+                condition=Q(role="primary_admin"),
+                name="company_one_primary_admin",
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role in (CompanyRole.PRIMARY_ADMIN, CompanyRole.ADMIN)
+
+
 class Client(TenantModel):
+    # The client's own company account (named so as not to clash with company_id, R7).
+    company_account = models.ForeignKey(
+        Company,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="firm_clients",
+        verbose_name=_("client company"),
+    )
     client_type = models.CharField(_("client type"), max_length=12, choices=ClientType.choices)
     display_name = models.CharField(_("display name"), max_length=200)
     company_name = models.CharField(_("company name"), max_length=200, blank=True)
@@ -123,6 +210,24 @@ class Client(TenantModel):
     class Meta:
         verbose_name = _("client")
         verbose_name_plural = _("clients")
+        # The list filters on (firm, status) and pages by keyset on (sort column, id);
+        # each index leads with firm_id so a firm's rows stay together (and the
+        # schema can be distributed by firm). PostgreSQL-only indexes (trigram
+        # search, client-number prefix) live in migration 0003.
+        indexes = [
+            models.Index(
+                fields=["firm", "status", "search_name", "id"], name="client_firm_status_name"
+            ),
+            models.Index(fields=["firm", "search_name", "id"], name="client_firm_name"),
+            models.Index(
+                fields=["firm", "status", "client_number", "id"], name="client_firm_status_number"
+            ),
+            models.Index(fields=["firm", "client_number", "id"], name="client_firm_number"),
+            models.Index(
+                fields=["firm", "lead_accountant", "status", "search_name", "id"],
+                name="client_firm_lead_name",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["firm", "client_number"],
@@ -160,3 +265,25 @@ class Client(TenantModel):
     @property
     def is_active(self) -> bool:
         return self.status == ClientStatus.ACTIVE
+
+
+class ClientListPreference(TenantModel):
+    """One member's client-list layout in one firm: which columns show, in order."""
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="client_list_preferences"
+    )
+    columns = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("client list preference")
+        verbose_name_plural = _("client list preferences")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "membership"], name="client_list_preference_one_per_member"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.membership_id}: {', '.join(self.columns)}"

@@ -1,8 +1,6 @@
-import re
-
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -12,11 +10,14 @@ from practice.models import BillingProfile, Firm, Membership, Role, User
 
 
 class StyledFormMixin:
-    """Give every widget the CSS framework's classes, and mark invalid fields."""
+    """Give every widget the CSS framework's classes, and mark invalid fields.
+
+    Validation must not run in __init__: subclasses adjust fields (querysets,
+    choices) after calling super().__init__(), and errors are cached."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             widget = field.widget
             if isinstance(
                 widget, forms.CheckboxInput | forms.RadioSelect | forms.CheckboxSelectMultiple
@@ -26,8 +27,6 @@ class StyledFormMixin:
                 css = "form-select"
             else:
                 css = "form-control"
-            if self.is_bound and name in self.errors:
-                css += " is-invalid"
             existing = widget.attrs.get("class", "")
             widget.attrs["class"] = f"{existing} {css}".strip()
 
@@ -45,13 +44,13 @@ class SignInForm(StyledFormMixin, AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": _(
-            "The e-mail address or password is not right. Both are case-sensitive for the password."
+            "This e-mail address and password don't match. Note that the password is case-sensitive."
         ),
     }
 
     def clean(self):
         email = self.cleaned_data.get("username") or ""
-        ip = self.request.META.get("REMOTE_ADDR") if self.request else None
+        ip = throttle.client_ip(self.request)
         wait = throttle.seconds_locked(email, ip)
         if wait:
             minutes = max(1, (wait + 59) // 60)
@@ -146,21 +145,6 @@ class MemberChoiceForm(StyledFormMixin, forms.Form):
             self.fields["member"].label = label
 
 
-CARD_LIKE = re.compile(r"(?:\d[ -]?){13,19}")
-
-
-def luhn_valid(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
-
-
 class BillingProfileForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = BillingProfile
@@ -175,14 +159,51 @@ class BillingProfileForm(StyledFormMixin, forms.ModelForm):
             "payment_method",
         ]
 
-    def clean_payment_method(self):
-        value = self.cleaned_data["payment_method"].strip()
-        for match in CARD_LIKE.finditer(value):
-            digits = re.sub(r"\D", "", match.group())
-            if 13 <= len(digits) <= 19 and luhn_valid(digits):
-                raise ValidationError(
-                    _(
-                        "Never enter a card number here. Use a label such as “Visa ending 4242” or a mandate reference."
-                    )
-                )
-        return value
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class ActivityFilterForm(StyledFormMixin, forms.Form):
+    """GET filters of the activity page: one person, a date range."""
+
+    person = forms.ModelChoiceField(
+        label=_("Person"), queryset=Membership.objects.none(), required=False
+    )
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+        self.fields["person"].empty_label = _("Everyone")
+        self.fields["person"].label_from_instance = lambda m: str(m.user)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and start > end:
+            self.add_error("end", _("The end date is before the start date."))
+        return cleaned
+
+    def filters(self) -> dict:
+        """Selector arguments from the valid filters; invalid ones are ignored."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        person = data.get("person")
+        return {
+            "actor_id": person.user_id if person else None,
+            "start": data.get("start"),
+            "end": data.get("end"),
+        }
+
+
+class StyledPasswordResetForm(StyledFormMixin, PasswordResetForm):
+    pass
+
+
+class StyledSetPasswordForm(StyledFormMixin, SetPasswordForm):
+    pass

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from practice.validators import validate_not_card_number
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -254,6 +256,7 @@ class BillingProfile(TenantModel):
         _("payment method on file"),
         max_length=100,
         blank=True,
+        validators=[validate_not_card_number],
         help_text=_(
             "A label or reference, such as “SEPA mandate RUM-2024-118” or “Visa ending 4242”."
         ),

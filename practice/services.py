@@ -137,7 +137,9 @@ def invitation_from_token(token: str) -> Invitation:
 def _send_invitation(invitation: Invitation, language: str) -> None:
     from practice.tasks import send_invitation_email
 
-    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk, language))
+    # robust: a broker outage is logged, it does not undo or fail the invitation;
+    # "Send again" retries.
+    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk, language), robust=True)
 
 
 @transaction.atomic
@@ -148,8 +150,13 @@ def invitation_create(
     email = email.strip().lower()
     if role not in (Role.ADMIN, Role.STANDARD):
         raise ValidationError({"role": _("Choose admin or standard.")})
-    if Membership.objects.filter(firm=firm, user__email__iexact=email).exists():
-        raise ValidationError({"email": _("This person is already in the team.")})
+    existing = Membership.objects.filter(firm=firm, user__email__iexact=email).first()
+    if existing is not None:
+        if existing.is_active:
+            raise ValidationError({"email": _("This person is already in the team.")})
+        raise ValidationError(
+            {"email": _("This person was deactivated: reactivate them from the team list.")}
+        )
     if Invitation.objects.filter(
         firm=firm, email__iexact=email, status=InvitationStatus.PENDING
     ).exists():
@@ -361,6 +368,7 @@ def billing_profile_update(*, firm: Firm, by: Membership, **fields) -> BillingPr
             changes[name] = [before, value]
             setattr(profile, name, value)
     if changes:
+        profile.clean_fields(exclude=["firm"])
         profile.save()
         activity_record(
             firm=firm, by=by.user, verb="billing_profile.updated", target=profile, changes=changes
@@ -378,6 +386,7 @@ def firm_update(*, firm: Firm, by: Membership, **fields) -> Firm:
             changes[name] = [before, value]
             setattr(firm, name, value)
     if changes:
+        firm.clean_fields(exclude=["slug"])
         firm.save()
         activity_record(firm=firm, by=by.user, verb="firm.updated", target=firm, changes=changes)
     return firm

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -102,6 +103,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(
@@ -126,6 +128,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # one address within LOGIN_LOCKOUT_SECONDS, sign-in is refused until it passes.
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
 LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
+# Reverse proxies in front of the app (a load balancer: 1). The client address is
+# then read from X-Forwarded-For, so one office's failures don't lock out everyone.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # Team invitations are valid for 30 days after they were (re)sent.
 INVITATION_MAX_AGE_DAYS = 30
@@ -209,6 +214,8 @@ if not REDIS_URL:
         "data_folder_out": str(_broker_dir),
         "control_folder": str(VAR_DIR / "broker-control"),
     }
+    for _folder in (_broker_dir, VAR_DIR / "broker-control"):
+        _folder.mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -216,7 +223,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "billing-monthly-statements": {
+        "task": "billing.tasks.statements_generate_due",
+        "schedule": crontab(minute=30, hour=2),
+    },
+    "subscriptions-pending-enrolments": {
+        "task": "subscriptions.tasks.enrolments_sweep",
+        "schedule": 600.0,
+    },
+}
 
 # Client-number imports (R27): uploads over these limits are refused before any work.
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "100000"))

@@ -18,3 +18,5 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 ALLOWED_HOSTS = ["*"]
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Static files come from the finders in tests; no collected folder is needed.
+STATIC_ROOT = None

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from practice import views
+from practice.forms import StyledPasswordResetForm, StyledSetPasswordForm
 
 firm_patterns = [
     path("", views.firm_home, name="firm_home"),
@@ -22,6 +23,8 @@ firm_patterns = [
     path("team/<int:membership_id>/deactivate/", views.member_deactivate, name="member_deactivate"),
     path("team/<int:membership_id>/reactivate/", views.member_reactivate, name="member_reactivate"),
     path("team/primary-admin/", views.primary_admin_transfer, name="primary_admin_transfer"),
+    path("activity/", views.activity, name="activity"),
+    path("activity/export.csv", views.activity_export, name="activity_export"),
     path("settings/", views.firm_settings, name="firm_settings"),
     path("settings/billing/", views.billing_profile, name="billing_profile"),
     path("clients/", include(("clients.urls", "clients"))),
@@ -40,6 +43,7 @@ urlpatterns = [
             email_template_name="registration/password_reset_email.txt",
             html_email_template_name="registration/password_reset_email.html",
             subject_template_name="registration/password_reset_subject.txt",
+            form_class=StyledPasswordResetForm,
         ),
         name="password_reset",
     ),
@@ -50,7 +54,7 @@ urlpatterns = [
     ),
     path(
         "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        auth_views.PasswordResetConfirmView.as_view(form_class=StyledSetPasswordForm),
         name="password_reset_confirm",
     ),
     path(

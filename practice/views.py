@@ -1,19 +1,27 @@
+import csv
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from practice import activity as activity_log
 from practice import selectors, services
+from practice.csvutil import escape_cell
 from practice.forms import (
+    ActivityFilterForm,
     BillingProfileForm,
     FirmForm,
     InviteForm,
@@ -22,8 +30,8 @@ from practice.forms import (
     SignInForm,
     SignUpForm,
 )
-from practice.models import BillingProfile, Invitation, Membership, User
-from practice.tenancy import get_in_firm_or_404
+from practice.models import BillingProfile, Firm, Invitation, Membership, User
+from practice.tenancy import firm_scope, get_in_firm_or_404
 
 
 def _form_errors_to_messages(request, exc: ValidationError) -> None:
@@ -124,13 +132,19 @@ def invitation_accept(request, token: str):
     elif not has_account:
         signup_form = SignUpForm(request.POST or None, email=invitation.email)
         if request.method == "POST" and signup_form.is_valid():
-            user = User.objects.create_user(
-                email=invitation.email,
-                password=signup_form.cleaned_data["password1"],
-                full_name=signup_form.cleaned_data["full_name"],
-                language=request.LANGUAGE_CODE,
-            )
-            services.invitation_accept(invitation=invitation, user=user)
+            try:
+                with transaction.atomic():
+                    user = User.objects.create_user(
+                        email=invitation.email,
+                        password=signup_form.cleaned_data["password1"],
+                        full_name=signup_form.cleaned_data["full_name"],
+                        language=request.LANGUAGE_CODE,
+                    )
+                    services.invitation_accept(invitation=invitation, user=user)
+            except services.InvitationError as exc:
+                return render(
+                    request, "practice/invitation_invalid.html", {"reason": str(exc)}, status=410
+                )
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome to %(firm)s.") % {"firm": invitation.firm.name})
             return redirect("firm_home", firm_slug=invitation.firm.slug)
@@ -159,16 +173,19 @@ def _require_admin(request):
 
 
 def team(request, firm_slug):
-    members = selectors.team_members(firm=request.firm)
-    invitations = selectors.pending_invitations(firm=request.firm)
-    context = {
+    return render(request, "practice/team.html", _team_context(request, InviteForm()))
+
+
+def _team_context(request, invite_form) -> dict:
+    members = list(selectors.team_members(firm=request.firm))
+    return {
         "members": members,
-        "invitations": invitations,
-        "invite_form": InviteForm(),
+        "active_count": sum(1 for m in members if m.is_active),
+        "invitations": selectors.pending_invitations(firm=request.firm),
+        "invite_form": invite_form,
         "role_form": RoleForm(),
         "can_manage": request.membership.is_admin,
     }
-    return render(request, "practice/team.html", context)
 
 
 @require_POST
@@ -182,7 +199,6 @@ def team_invite(request, firm_slug):
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
                 by=request.membership,
-                language=request.LANGUAGE_CODE,
             )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
@@ -193,14 +209,7 @@ def team_invite(request, firm_slug):
                 request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
             )
             return redirect("team", firm_slug=firm_slug)
-    context = {
-        "members": selectors.team_members(firm=request.firm),
-        "invitations": selectors.pending_invitations(firm=request.firm),
-        "invite_form": form,
-        "role_form": RoleForm(),
-        "can_manage": True,
-    }
-    return render(request, "practice/team.html", context, status=400)
+    return render(request, "practice/team.html", _team_context(request, form), status=400)
 
 
 @require_POST
@@ -208,12 +217,7 @@ def invitation_resend(request, firm_slug, invitation_id):
     invitation = get_in_firm_or_404(Invitation, firm=request.firm, pk=invitation_id)
     _require_admin(request)
     try:
-        services.invitation_resend(
-            firm=request.firm,
-            invitation=invitation,
-            by=request.membership,
-            language=request.LANGUAGE_CODE,
-        )
+        services.invitation_resend(firm=request.firm, invitation=invitation, by=request.membership)
         messages.success(
             request, _("A new link was sent to %(email)s.") % {"email": invitation.email}
         )
@@ -340,14 +344,18 @@ def primary_admin_transfer(request, firm_slug):
     return render(request, "practice/primary_admin_transfer.html", {"form": form})
 
 
+def _read_only(form):
+    for field in form.fields.values():
+        field.disabled = True
+    return form
+
+
 def firm_settings(request, firm_slug):
+    """Name, country, currency and language of the firm; admins edit (R2)."""
     can_manage = request.membership.is_admin
-    form = FirmForm(
-        request.POST or None, instance=request.firm if request.method != "POST" else None
-    )
     if request.method == "POST":
         _require_admin(request)
-        form = FirmForm(request.POST, instance=type(request.firm).objects.get(pk=request.firm.pk))
+        form = FirmForm(request.POST, instance=Firm.objects.get(pk=request.firm.pk))
         if form.is_valid():
             services.firm_update(
                 firm=request.firm,
@@ -356,16 +364,20 @@ def firm_settings(request, firm_slug):
             )
             messages.success(request, _("Firm settings saved."))
             return redirect("firm_settings", firm_slug=firm_slug)
+    else:
+        form = FirmForm(instance=request.firm)
+        if not can_manage:
+            _read_only(form)
     return render(request, "practice/firm_settings.html", {"form": form, "can_manage": can_manage})
 
 
 def billing_profile(request, firm_slug):
-    profile, _created = BillingProfile.objects.get_or_create(firm=request.firm)
+    """The firm's billing contact, address and payment method (R3); admins edit (R2)."""
+    profile = selectors.billing_profile(firm=request.firm)
     can_manage = request.membership.is_admin
-    form = BillingProfileForm(request.POST or None, instance=profile)
     if request.method == "POST":
         _require_admin(request)
-        form = BillingProfileForm(request.POST, instance=BillingProfile.objects.get(pk=profile.pk))
+        form = BillingProfileForm(request.POST, instance=BillingProfile(firm=request.firm))
         if form.is_valid():
             services.billing_profile_update(
                 firm=request.firm,
@@ -374,11 +386,87 @@ def billing_profile(request, firm_slug):
             )
             messages.success(request, _("Billing profile saved."))
             return redirect("billing_profile", firm_slug=firm_slug)
-    if not can_manage:
-        for field in form.fields.values():
-            field.disabled = True
+    else:
+        form = BillingProfileForm(instance=profile)
+        if not can_manage:
+            _read_only(form)
     return render(
         request,
         "practice/billing_profile.html",
         {"form": form, "profile": profile, "can_manage": can_manage},
+    )
+
+
+# Activity ----------------------------------------------------------------------
+
+ACTIVITY_PAGE_SIZE = 50
+
+
+def _activity_filters(request):
+    form = ActivityFilterForm(
+        request.GET or None, people=selectors.activity_people(firm=request.firm)
+    )
+    return form, form.filters()
+
+
+def activity(request, firm_slug):
+    """The firm's activity log, newest first, filtered by person and dates."""
+    form, filters = _activity_filters(request)
+    events = selectors.activity_events(firm=request.firm, **filters)
+    page = Paginator(events, ACTIVITY_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "event": e,
+            "sentence": activity_log.describe(e),
+            "changes": activity_log.describe_changes(e),
+        }
+        for e in page.object_list
+    ]
+    context = {"form": form, "page": page, "rows": rows}
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "practice/activity.html#results", context)
+    return render(request, "practice/activity.html", context)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def activity_export(request, firm_slug):
+    """The filtered activity log as CSV, streamed. Rows are produced after the
+    gate has returned, so the generator re-enters the firm's scope itself."""
+    _form, filters = _activity_filters(request)
+    firm = request.firm
+    language = translation.get_language()
+    writer = csv.writer(_Echo())
+
+    def rows():
+        with firm_scope(firm), translation.override(language):
+            yield "\ufeff" + writer.writerow(
+                [_("Date"), _("Person"), _("E-mail"), _("Action"), _("Object"), _("Changes")]
+            )
+            tz = timezone.get_current_timezone()
+            events = selectors.activity_events(firm=firm, **filters)
+            for event in events.iterator(chunk_size=1000):
+                actor = event.actor
+                yield writer.writerow(
+                    [
+                        escape_cell(v)
+                        for v in (
+                            event.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+                            actor.get_full_name() if actor else "",
+                            actor.email if actor else "",
+                            activity_log.describe(event),
+                            event.target_label,
+                            activity_log.changes_as_text(activity_log.describe_changes(event)),
+                        )
+                    ]
+                )
+
+    filename = f"activity-{firm.slug}-{timezone.localdate():%Y-%m-%d}.csv"
+    return StreamingHttpResponse(
+        rows(),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

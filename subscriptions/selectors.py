@@ -1,20 +1,425 @@
-"""Reads for subscriptions. The functions below are the interface the clients app
-relies on; the subscriptions work fills them in."""
+"""Reads for subscriptions. `client_has_wholesale`, `plan_choices_for_new_client`
+and `client_products` are the interface the clients app relies on."""
 
-from clients.models import Client
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing.pricing import Segment, add_months, charge_for_month, month_bounds
+from clients.models import BillingChoice, Client, normalize_search
+from practice.models import BillingProfile, Firm, Membership
+from practice.templatetags.money import format_money
+from subscriptions import rules
+from subscriptions.models import (
+    Billing,
+    ClientUsage,
+    DiscountPolicy,
+    Feature,
+    PlanChange,
+    Product,
+    ProductKind,
+    Subscription,
+    SubscriptionStatus,
+)
+
+LIVE = (SubscriptionStatus.PENDING, SubscriptionStatus.ACTIVE)
 
 
 def client_has_wholesale(*, client: Client) -> bool:
     """True while any of the client's subscriptions is billed to the firm (wholesale).
     R12: such a client can't be deleted."""
-    return False
+    return (
+        Subscription.objects.filter(
+            firm=client.firm_id, client=client, billing=Billing.WHOLESALE, status__in=LIVE
+        )
+        .only("pk")
+        .exists()
+    )
+
+
+def catalogue(*, kind: str | None = None) -> list[Product]:
+    qs = Product.objects.filter(is_active=True).prefetch_related("features", "prices")
+    if kind:
+        qs = qs.filter(kind=kind)
+    return list(qs.order_by("kind", "sort_order", "name"))
+
+
+def price_of(product: Product, currency: str) -> Decimal | None:
+    """Monthly list price, from prefetched prices when available."""
+    for price in product.prices.all():
+        if price.currency == currency:
+            return price.monthly_amount
+    return None
 
 
 def plan_choices_for_new_client(*, firm) -> list[tuple[str, str]]:
     """(plan code, label) pairs offered by the add-client form."""
-    return []
+    choices = []
+    for product in catalogue(kind=ProductKind.PLAN):
+        price = price_of(product, firm.currency)
+        label = product.name
+        if price is not None:
+            label = _("%(plan)s (%(price)s per month, list price)") % {
+                "plan": product.name,
+                "price": format_money(price, firm.currency),
+            }
+        choices.append((product.code, label))
+    return choices
+
+
+@dataclass
+class ComparisonRow:
+    product: Product
+    list_price: Decimal | None
+    wholesale_price: Decimal | None
+    direct_price: Decimal | None
+    features: set = field(default_factory=set)
+
+
+def plan_comparison(*, firm: Firm) -> dict:
+    """Plans side by side: prices under each arrangement, users and features."""
+    policy = DiscountPolicy.current()
+    plans = catalogue(kind=ProductKind.PLAN)
+    addons = catalogue(kind=ProductKind.ADDON)
+    features = list(Feature.objects.order_by("name"))
+
+    def row(product):
+        price = price_of(product, firm.currency)
+        return ComparisonRow(
+            product=product,
+            list_price=price,
+            wholesale_price=_discounted(price, policy.wholesale_rate),
+            direct_price=_discounted(price, policy.direct_rate),
+            features={f.pk for f in product.features.all()},
+        )
+
+    return {
+        "plans": [row(p) for p in plans],
+        "addons": [row(p) for p in addons],
+        "features": features,
+        "policy": policy,
+        "currency": firm.currency,
+    }
+
+
+def _discounted(price: Decimal | None, rate: Decimal) -> Decimal | None:
+    if price is None:
+        return None
+    from billing.pricing import round_cents
+
+    return round_cents(price * (1 - rate))
+
+
+def client_usage(*, client: Client) -> ClientUsage | None:
+    return (
+        ClientUsage.objects.filter(firm=client.firm_id, client=client)
+        .prefetch_related("features")
+        .first()
+    )
+
+
+def _subscription_queryset(firm_id) -> QuerySet[Subscription]:
+    return Subscription.objects.filter(firm=firm_id).select_related("product", "client")
+
+
+def _segment(sub: Subscription, price: Decimal, start: datetime.date) -> Segment:
+    return Segment(
+        starts_on=start,
+        ends_on=None,
+        monthly_list=price,
+        discount_rate=sub.discount_rate,
+        discount_until=sub.discount_until,
+        label=sub.product.name,
+    )
+
+
+def _decorate(sub: Subscription, today: datetime.date) -> Subscription:
+    """Attach prices and, for subscriptions the client pays, its own charge."""
+    price = price_of(sub.product, sub.currency)
+    sub.list_price = price
+    sub.discounted_price = _discounted(price, sub.discount_rate)
+    sub.client_charge_this_month = None
+    if price is not None and sub.billing == Billing.DIRECT and sub.status == "active":
+        amounts = charge_for_month(
+            [_segment(sub, price, sub.start_date or today)], today.year, today.month
+        )
+        sub.client_charge_this_month = amounts.net_amount
+        sub.discount_active = sub.discount_until is None or today < sub.discount_until
+    return sub
 
 
 def client_products(*, client: Client) -> list:
-    """The client's subscriptions and add-ons, for the profile's Products tab."""
-    return []
+    """The client's plan subscriptions (live first, then cancelled ones), each with
+    `.addon_list` (and who pays each), prices, the client's own monthly charge for
+    direct subscriptions (`client_charge_this_month`, discount until
+    `discount_until`, list price from then on) and `.history` (plan changes)."""
+    today = timezone.localdate()
+    subs = list(
+        _subscription_queryset(client.firm_id)
+        .filter(client=client)
+        .prefetch_related(
+            "product__prices",
+            Prefetch(
+                "plan_changes",
+                queryset=PlanChange.objects.select_related(
+                    "from_product", "to_product", "changed_by"
+                ),
+            ),
+        )
+        .order_by("pk")
+    )
+    plans = [s for s in subs if s.parent_id is None]
+    for plan in plans:
+        _decorate(plan, today)
+        plan.addon_list = [_decorate(s, today) for s in subs if s.parent_id == plan.pk]
+        plan.history = list(plan.plan_changes.all())
+    plans.sort(key=lambda s: (s.status == SubscriptionStatus.CANCELLED, -s.pk))
+    return plans
+
+
+def client_can_subscribe(*, client: Client) -> bool:
+    """R5: a client with no live plan can take a direct subscription later."""
+    return not Subscription.objects.filter(
+        firm=client.firm_id, client=client, parent__isnull=True, status__in=LIVE
+    ).exists()
+
+
+# Accountant-billed subscriptions (R17) --------------------------------------
+
+
+def wholesale_clients(*, firm: Firm, q: str = "") -> QuerySet[Client]:
+    """The firm's clients on wholesale billing, searchable by name or client
+    number. Uses Client.billing, kept up to date by the subscription services."""
+    qs = Client.objects.filter(firm=firm, billing=BillingChoice.WHOLESALE).select_related(
+        "lead_accountant__user"
+    )
+    q = (q or "").strip()
+    if q:
+        from django.db.models import Q
+
+        qs = qs.filter(Q(search_name__contains=normalize_search(q)) | Q(client_number__iexact=q))
+    return qs.order_by("search_name", "pk")
+
+
+@dataclass
+class Action:
+    key: str
+    label: str
+    url: str = ""
+    reason: str = ""
+
+    @property
+    def allowed(self) -> bool:
+        return not self.reason
+
+
+def _targets(sub: Subscription, direction: str, plans: list[Product]) -> list[Product]:
+    tier = sub.product.tier
+    if tier is None:
+        return []
+    if direction == rules.UPGRADE:
+        return [p for p in plans if p.tier is not None and p.tier > tier]
+    return [p for p in plans if p.tier is not None and p.tier < tier]
+
+
+def move_options(
+    *,
+    subscription: Subscription,
+    direction: str,
+    usage: ClientUsage | None,
+    billing_profile_missing: list[str] | None,
+    plans: list[Product] | None = None,
+) -> list[tuple[Product, list[str]]]:
+    """Each plan above (or below) the current one, with the reasons it is refused."""
+    plans = plans if plans is not None else catalogue(kind=ProductKind.PLAN)
+    return [
+        (
+            target,
+            rules.move_blockers(
+                subscription=subscription,
+                target=target,
+                direction=direction,
+                usage=usage,
+                billing_profile_missing=billing_profile_missing,
+            ),
+        )
+        for target in _targets(subscription, direction, plans)
+    ]
+
+
+def _menu_reason(sub, direction, options) -> str:
+    state = rules.state_blockers(sub)
+    if state:
+        return state[0]
+    if sub.product.family == "self_employed":
+        return rules.family_blockers(sub.product, sub.product)[0]
+    if not options:
+        return (
+            _("%(plan)s is the highest plan.")
+            if direction == rules.UPGRADE
+            else _("%(plan)s is the lowest plan.")
+        ) % {"plan": sub.product.name}
+    if any(not reasons for _t, reasons in options):
+        return ""
+    # Every target is refused: say why for the nearest one.
+    nearest = options[0] if direction == rules.UPGRADE else options[-1]
+    return " ".join(nearest[1])
+
+
+def subscription_actions(
+    *,
+    firm: Firm,
+    subscription: Subscription,
+    membership: Membership,
+    usage: ClientUsage | None,
+    billing_profile_missing: list[str] | None,
+    plans: list[Product],
+) -> list[Action]:
+    """The actions menu of one subscription: what is allowed now, and for the
+    rest, the reason (R16, R18, R19)."""
+    sub = subscription
+    slug = firm.slug
+    actions: list[Action] = []
+    not_admin = "" if membership.is_admin else _("Only the firm's admins manage billing.")
+    if sub.is_addon:
+        if sub.is_live:
+            actions.append(
+                Action(
+                    "cancel",
+                    _("Remove %(addon)s") % {"addon": sub.product.name},
+                    reverse("subscriptions:cancel", args=[slug, sub.pk]),
+                    not_admin,
+                )
+            )
+        return actions
+    for direction, label, name in (
+        (rules.UPGRADE, _("Upgrade"), "subscriptions:upgrade"),
+        (rules.DOWNGRADE, _("Downgrade"), "subscriptions:downgrade"),
+    ):
+        options = move_options(
+            subscription=sub,
+            direction=direction,
+            usage=usage,
+            billing_profile_missing=billing_profile_missing,
+            plans=plans,
+        )
+        reason = not_admin or _menu_reason(sub, direction, options)
+        actions.append(Action(direction, label, reverse(name, args=[slug, sub.pk]), reason))
+    if sub.billing == Billing.WHOLESALE and sub.is_live:
+        actions.append(
+            Action(
+                "addon",
+                _("Add Payroll or Time"),
+                reverse("subscriptions:addon_add", args=[slug, sub.pk]),
+                not_admin or (rules.state_blockers(sub) or [""])[0],
+            )
+        )
+        actions.append(
+            Action(
+                "remove",
+                _("Remove from wholesale"),
+                reverse("subscriptions:remove_wholesale", args=[slug, sub.pk]),
+                not_admin,
+            )
+        )
+    return actions
+
+
+def wholesale_client_detail(*, firm: Firm, client: Client, membership: Membership) -> list:
+    """The client's live subscriptions (plan first, then add-ons) with their actions."""
+    subs = list(
+        _subscription_queryset(firm)
+        .filter(client=client, status__in=LIVE)
+        .prefetch_related("product__prices", "product__features")
+        .order_by("parent_id", "pk")
+    )
+    usage = client_usage(client=client)
+    profile = BillingProfile.objects.filter(firm=firm).first()
+    missing = None if profile is None else profile.missing_fields
+    plans = catalogue(kind=ProductKind.PLAN)
+    today = timezone.localdate()
+    for sub in subs:
+        _decorate(sub, today)
+        sub.actions = subscription_actions(
+            firm=firm,
+            subscription=sub,
+            membership=membership,
+            usage=usage,
+            billing_profile_missing=missing,
+            plans=plans,
+        )
+        sub.payer_label = (
+            _("Firm") if sub.billing == Billing.WHOLESALE else _("Client (split billing)")
+        )
+    return subs
+
+
+# What will it cost (24 months) ----------------------------------------------
+
+
+@dataclass
+class CostMonth:
+    month: datetime.date
+    wholesale: Decimal
+    direct: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.direct - self.wholesale
+
+
+def cost_projection(
+    *, firm: Firm, client: Client, plan: Product, addons: list[Product], months: int = 24
+) -> dict:
+    """The next `months` calendar months (from next month) of `plan` + `addons`:
+    what the firm pays under wholesale and what the client pays under direct.
+
+    Direct counts its discount months from the client's current start date when it
+    already has a subscription, else from the first month shown."""
+    policy = DiscountPolicy.current()
+    today = timezone.localdate()
+    first, _next = month_bounds(today.year, today.month)
+    start_month = add_months(first, 1)
+    current = (
+        Subscription.objects.filter(firm=firm, client=client, parent__isnull=True, status__in=LIVE)
+        .exclude(start_date__isnull=True)
+        .first()
+    )
+    direct_start = current.start_date if current else start_month
+    direct_until = add_months(direct_start, policy.direct_months)
+    currency = current.currency if current else firm.currency
+    products = [plan, *addons]
+    prices = {p.pk: price_of(p, currency) for p in products}
+    missing = [p.name for p in products if prices[p.pk] is None]
+    if missing:
+        return {"rows": [], "missing": missing, "currency": currency}
+
+    def segs(rate, until, start):
+        return [Segment(start, None, prices[p.pk], rate, until, label=p.name) for p in products]
+
+    wholesale = segs(policy.wholesale_rate, None, start_month)
+    direct = segs(policy.direct_rate, direct_until, direct_start)
+    rows = []
+    for i in range(months):
+        month = add_months(start_month, i)
+        rows.append(
+            CostMonth(
+                month=month,
+                wholesale=charge_for_month(wholesale, month.year, month.month).net_amount,
+                direct=charge_for_month(direct, month.year, month.month).net_amount,
+            )
+        )
+    return {
+        "rows": rows,
+        "missing": [],
+        "currency": currency,
+        "policy": policy,
+        "direct_until": direct_until,
+        "total_wholesale": sum((r.wholesale for r in rows), Decimal("0.00")),
+        "total_direct": sum((r.direct for r in rows), Decimal("0.00")),
+    }

@@ -1,11 +1,474 @@
 """Writes for subscriptions. `subscriptions_on_client_created` is called by
-clients.services.client_create once the client row exists."""
+clients.services.client_create once the client row exists.
 
-from clients.models import Client
-from practice.models import Firm, User
+Every change that affects money closes the subscription's open ChargePeriod and
+opens a new one on the day it takes effect (today, in the firm's time zone), so
+statements prorate by day (R21)."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing.pricing import add_months
+from clients.models import BillingChoice, Client
+from practice.models import BillingProfile, Firm, Membership, User
+from practice.services import activity_record, require_admin
+from subscriptions import rules
+from subscriptions.models import (
+    Billing,
+    ChangeKind,
+    ChargePeriod,
+    ClientUsage,
+    DiscountPolicy,
+    Feature,
+    Payer,
+    PlanChange,
+    Product,
+    ProductKind,
+    Subscription,
+    SubscriptionStatus,
+)
+
+LIVE = (SubscriptionStatus.PENDING, SubscriptionStatus.ACTIVE)
 
 
-def subscriptions_on_client_created(*, firm: Firm, client: Client, by: User) -> None:
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def billing_profile_missing(*, firm: Firm) -> list[str] | None:
+    """Missing fields of the firm's billing profile; None when it has none."""
+    profile = BillingProfile.objects.filter(firm=firm).first()
+    return None if profile is None else profile.missing_fields
+
+
+def _discount_terms(billing: str, start: datetime.date) -> tuple:
+    policy = DiscountPolicy.current()
+    if billing == Billing.WHOLESALE:
+        return policy.wholesale_rate, None
+    return policy.direct_rate, add_months(start, policy.direct_months)
+
+
+def _open_period(subscription: Subscription, *, on: datetime.date) -> ChargePeriod:
+    return ChargePeriod.objects.create(
+        firm_id=subscription.firm_id,
+        subscription=subscription,
+        subscription_ref=subscription.pk,
+        client=subscription.client,
+        client_name=subscription.client.display_name,
+        product=subscription.product,
+        payer=Payer.FIRM if subscription.billing == Billing.WHOLESALE else Payer.CLIENT,
+        currency=subscription.currency,
+        discount_rate=subscription.discount_rate,
+        discount_until=subscription.discount_until,
+        starts_on=on,
+    )
+
+
+def _close_period(subscription: Subscription, *, on: datetime.date) -> None:
+    open_periods = ChargePeriod.objects.filter(
+        firm=subscription.firm_id, subscription=subscription, ends_on__isnull=True
+    )
+    open_periods.filter(starts_on__gte=on).delete()
+    open_periods.update(ends_on=on)
+
+
+def client_billing_refresh(*, client: Client) -> None:
+    """Keep Client.billing and Client.products_summary (shown in the client list)
+    in step with the client's live subscriptions."""
+    subs = list(
+        Subscription.objects.filter(firm=client.firm_id, client=client, status__in=LIVE)
+        .select_related("product")
+        .order_by("parent_id", "pk")
+    )
+    plan = next((s for s in subs if s.parent_id is None), None)
+    if any(s.billing == Billing.WHOLESALE for s in subs):
+        billing = BillingChoice.WHOLESALE
+    elif subs:
+        billing = BillingChoice.DIRECT
+    else:
+        billing = BillingChoice.NONE
+    names = []
+    for s in ([plan] if plan else []) + [s for s in subs if s.parent_id is not None]:
+        names.append(s.product.name + (" …" if s.status == SubscriptionStatus.PENDING else ""))
+    summary = " + ".join(names)[:200]
+    Client.objects.filter(firm=client.firm_id, pk=client.pk).update(
+        billing=billing, products_summary=summary
+    )
+    client.billing, client.products_summary = billing, summary
+
+
+def _plan_by_code(code: str) -> Product:
+    product = Product.objects.filter(code=code, kind=ProductKind.PLAN, is_active=True).first()
+    if product is None:
+        raise ValidationError({"initial_plan_code": _("Choose a plan from the catalogue.")})
+    return product
+
+
+def _live_plan(client: Client) -> Subscription | None:
+    return (
+        Subscription.objects.filter(
+            firm=client.firm_id, client=client, parent__isnull=True, status__in=LIVE
+        )
+        .select_related("product")
+        .first()
+    )
+
+
+def _enqueue_enrolment(subscription: Subscription) -> None:
+    from subscriptions.tasks import enrolment_complete
+
+    firm_id, pk = subscription.firm_id, subscription.pk
+    transaction.on_commit(lambda: enrolment_complete.delay(firm_id, pk))
+
+
+@transaction.atomic
+def subscriptions_on_client_created(*, firm: Firm, client: Client, by: User) -> Subscription | None:
     """Honour the subscription choice recorded on the client (initial_billing and
-    initial_plan_code) by starting the subscription (R4, R5)."""
-    return None
+    initial_plan_code) by starting the subscription (R4, R5).
+
+    Wholesale starts pending; a background task completes the enrolment once the
+    firm's billing profile is complete (R16). Direct starts at once, with the
+    direct discount for its first months (R15)."""
+    if client.initial_billing == BillingChoice.NONE:
+        client_billing_refresh(client=client)
+        return None
+    if not client.initial_plan_code:
+        # The add-client form requires a plan with either discount; a caller that
+        # passes none starts nothing rather than guessing a plan.
+        return None
+    product = _plan_by_code(client.initial_plan_code)
+    if client.initial_billing == BillingChoice.WHOLESALE:
+        rate, until = _discount_terms(Billing.WHOLESALE, today())
+        subscription = Subscription.objects.create(
+            firm=firm,
+            client=client,
+            product=product,
+            billing=Billing.WHOLESALE,
+            status=SubscriptionStatus.PENDING,
+            currency=firm.currency,
+            discount_rate=rate,
+            discount_until=until,
+            created_by=by,
+        )
+        activity_record(
+            firm=firm,
+            by=by,
+            verb="subscription.enrolment_requested",
+            target=subscription,
+            changes={"product": [None, product.name], "billing": [None, Billing.WHOLESALE]},
+        )
+        _enqueue_enrolment(subscription)
+    else:
+        subscription = _start_direct(firm=firm, client=client, product=product, by=by)
+    client_billing_refresh(client=client)
+    return subscription
+
+
+def _start_direct(*, firm: Firm, client: Client, product: Product, by: User) -> Subscription:
+    start = today()
+    rate, until = _discount_terms(Billing.DIRECT, start)
+    subscription = Subscription.objects.create(
+        firm=firm,
+        client=client,
+        product=product,
+        billing=Billing.DIRECT,
+        status=SubscriptionStatus.ACTIVE,
+        currency=firm.currency,
+        discount_rate=rate,
+        discount_until=until,
+        start_date=start,
+        created_by=by,
+    )
+    _open_period(subscription, on=start)
+    activity_record(
+        firm=firm,
+        by=by,
+        verb="subscription.started",
+        target=subscription,
+        changes={"product": [None, product.name], "billing": [None, Billing.DIRECT]},
+    )
+    return subscription
+
+
+@transaction.atomic
+def subscription_start_direct(
+    *, firm: Firm, client: Client, product: Product, by: Membership
+) -> Subscription:
+    """A client with no subscription subscribes later, at the direct discount (R5).
+    Wholesale is offered only when the client is created."""
+    require_admin(by)
+    Client.objects.select_for_update().filter(firm=firm, pk=client.pk).first()
+    if _live_plan(client) is not None:
+        raise ValidationError(_("%(client)s already has a subscription.") % {"client": client})
+    if product.kind != ProductKind.PLAN or not product.is_active:
+        raise ValidationError(_("Choose a plan from the catalogue."))
+    subscription = _start_direct(firm=firm, client=client, product=product, by=by.user)
+    client_billing_refresh(client=client)
+    return subscription
+
+
+@transaction.atomic
+def subscription_enrolment_complete(*, firm: Firm, subscription_id: int) -> bool:
+    """Complete a pending wholesale enrolment once the firm's billing profile is
+    complete (R16). Idempotent: does nothing unless the subscription is pending.
+    Returns True when it activated the subscription."""
+    subscription = (
+        Subscription.objects.select_for_update()
+        .filter(firm=firm, pk=subscription_id)
+        .select_related("client", "product")
+        .first()
+    )
+    if subscription is None or subscription.status != SubscriptionStatus.PENDING:
+        return False
+    if billing_profile_missing(firm=firm) != []:
+        return False
+    start = today()
+    subscription.status = SubscriptionStatus.ACTIVE
+    subscription.start_date = start
+    subscription.save(update_fields=["status", "start_date"])
+    _open_period(subscription, on=start)
+    activity_record(
+        firm=firm,
+        by=None,
+        verb="subscription.enrolled",
+        target=subscription,
+        changes={"status": [SubscriptionStatus.PENDING, SubscriptionStatus.ACTIVE]},
+    )
+    client_billing_refresh(client=subscription.client)
+    return True
+
+
+def _locked(subscription: Subscription) -> Subscription:
+    return (
+        Subscription.objects.select_for_update()
+        .select_related("client", "product")
+        .get(firm=subscription.firm_id, pk=subscription.pk)
+    )
+
+
+def client_usage_for(*, client: Client) -> ClientUsage | None:
+    return (
+        ClientUsage.objects.filter(firm=client.firm_id, client=client)
+        .prefetch_related("features")
+        .first()
+    )
+
+
+@transaction.atomic
+def subscription_change_plan(
+    *, firm: Firm, subscription: Subscription, product: Product, direction: str, by: Membership
+) -> Subscription:
+    """Upgrade (R16) or downgrade (R18) a plan, within R19. Refuses with every
+    reason that applies; the change takes effect today."""
+    require_admin(by)
+    if direction not in (rules.UPGRADE, rules.DOWNGRADE):
+        raise ValidationError(_("Choose an upgrade or a downgrade."))
+    subscription = _locked(subscription)
+    reasons = rules.move_blockers(
+        subscription=subscription,
+        target=product,
+        direction=direction,
+        usage=client_usage_for(client=subscription.client),
+        billing_profile_missing=billing_profile_missing(firm=firm),
+    )
+    if reasons:
+        raise ValidationError(reasons)
+    on = today()
+    before = subscription.product
+    _close_period(subscription, on=on)
+    subscription.product = product
+    subscription.save(update_fields=["product"])
+    _open_period(subscription, on=on)
+    PlanChange.objects.create(
+        firm=firm,
+        subscription=subscription,
+        kind=ChangeKind.UPGRADE if direction == rules.UPGRADE else ChangeKind.DOWNGRADE,
+        from_product=before,
+        to_product=product,
+        effective_on=on,
+        changed_by=by.user,
+    )
+    activity_record(
+        firm=firm,
+        by=by.user,
+        verb=f"subscription.{'upgraded' if direction == rules.UPGRADE else 'downgraded'}",
+        target=subscription,
+        changes={"product": [before.name, product.name]},
+    )
+    client_billing_refresh(client=subscription.client)
+    return subscription
+
+
+def _to_direct(subscription: Subscription, *, on: datetime.date) -> None:
+    policy = DiscountPolicy.current()
+    _close_period(subscription, on=on)
+    start = subscription.start_date or on
+    subscription.billing = Billing.DIRECT
+    subscription.discount_rate = policy.direct_rate
+    subscription.discount_until = add_months(start, policy.direct_months)
+    subscription.status = SubscriptionStatus.ACTIVE
+    subscription.start_date = start
+    subscription.save(
+        update_fields=["billing", "discount_rate", "discount_until", "status", "start_date"]
+    )
+    _open_period(subscription, on=on)
+
+
+@transaction.atomic
+def subscription_remove_from_wholesale(
+    *, firm: Firm, subscription: Subscription, by: Membership
+) -> Subscription:
+    """The client takes over its billing: the direct discount for what remains of
+    its first months (counted from the start date), then the list price. Add-ons
+    the firm paid move with the plan. Needed before the client can be deleted (R12)."""
+    require_admin(by)
+    subscription = _locked(subscription)
+    if subscription.is_addon:
+        raise ValidationError(_("Remove the plan from wholesale billing; its add-ons follow."))
+    if not subscription.is_live or subscription.billing != Billing.WHOLESALE:
+        raise ValidationError(_("This subscription is not billed to the firm."))
+    on = today()
+    _to_direct(subscription, on=on)
+    for addon in Subscription.objects.select_for_update().filter(
+        firm=firm, parent=subscription, billing=Billing.WHOLESALE, status__in=LIVE
+    ):
+        addon.client = subscription.client
+        _to_direct(addon, on=on)
+    activity_record(
+        firm=firm,
+        by=by.user,
+        verb="subscription.removed_from_wholesale",
+        target=subscription,
+        changes={"billing": [Billing.WHOLESALE, Billing.DIRECT]},
+    )
+    client_billing_refresh(client=subscription.client)
+    return subscription
+
+
+@transaction.atomic
+def subscription_addon_add(
+    *, firm: Firm, subscription: Subscription, product: Product, payer: str, by: Membership
+) -> Subscription:
+    """Add Payroll or Time to a plan. On a wholesale plan the firm chooses who pays
+    the add-on (split billing, R20); a client paying its plan pays its add-ons."""
+    require_admin(by)
+    subscription = _locked(subscription)
+    if subscription.is_addon:
+        raise ValidationError(_("Add-ons attach to a plan."))
+    if subscription.status != SubscriptionStatus.ACTIVE:
+        raise ValidationError(state_message(subscription) or _("This subscription is not active."))
+    if product.kind != ProductKind.ADDON or not product.is_active:
+        raise ValidationError(_("Choose an add-on from the catalogue."))
+    if payer not in Billing.values:
+        raise ValidationError(_("Choose who pays the add-on."))
+    if subscription.billing == Billing.DIRECT and payer == Billing.WHOLESALE:
+        raise ValidationError(
+            _("The client pays its own subscription, so it pays its add-ons too.")
+        )
+    if Subscription.objects.filter(
+        firm=firm, parent=subscription, product=product, status__in=LIVE
+    ).exists():
+        raise ValidationError(
+            _("%(client)s already has %(addon)s.")
+            % {"client": subscription.client, "addon": product.name}
+        )
+    start = today()
+    rate, until = _discount_terms(payer, start)
+    addon = Subscription.objects.create(
+        firm=firm,
+        client=subscription.client,
+        product=product,
+        parent=subscription,
+        billing=payer,
+        status=SubscriptionStatus.ACTIVE,
+        currency=subscription.currency,
+        discount_rate=rate,
+        discount_until=until,
+        start_date=start,
+        created_by=by.user,
+    )
+    _open_period(addon, on=start)
+    activity_record(
+        firm=firm,
+        by=by.user,
+        verb="subscription.addon_added",
+        target=addon,
+        changes={"product": [None, product.name], "payer": [None, payer]},
+    )
+    client_billing_refresh(client=subscription.client)
+    return addon
+
+
+def state_message(subscription: Subscription) -> str:
+    reasons = rules.state_blockers(subscription)
+    return reasons[0] if reasons else ""
+
+
+@transaction.atomic
+def subscription_cancel(*, firm: Firm, subscription: Subscription, by: Membership) -> Subscription:
+    """Cancel an add-on, or a plan the client pays (its add-ons end with it).
+    A plan billed to the firm is removed from wholesale first."""
+    require_admin(by)
+    subscription = _locked(subscription)
+    if not subscription.is_live:
+        return subscription
+    if not subscription.is_addon and subscription.billing == Billing.WHOLESALE:
+        raise ValidationError(
+            _("Remove this subscription from wholesale billing before cancelling it.")
+        )
+    on = today()
+    targets = [subscription]
+    if not subscription.is_addon:
+        targets += list(
+            Subscription.objects.select_for_update().filter(
+                firm=firm, parent=subscription, status__in=LIVE
+            )
+        )
+    for sub in targets:
+        _close_period(sub, on=on)
+        sub.status = SubscriptionStatus.CANCELLED
+        sub.ended_on = on
+        sub.save(update_fields=["status", "ended_on"])
+    activity_record(
+        firm=firm,
+        by=by.user,
+        verb="subscription.cancelled",
+        target=subscription,
+        changes={"status": [SubscriptionStatus.ACTIVE, SubscriptionStatus.CANCELLED]},
+    )
+    client_billing_refresh(client=subscription.client)
+    return subscription
+
+
+@transaction.atomic
+def client_usage_update(
+    *, firm: Firm, client: Client, users: int, features: list[Feature], by: User
+) -> ClientUsage:
+    """Record what the client uses (users, features such as multicurrency)."""
+    if users < 1:
+        raise ValidationError({"users": _("A client has at least one user.")})
+    usage, _created = ClientUsage.objects.get_or_create(firm=firm, client=client)
+    before_users = usage.users if not _created else None
+    before_features = sorted(f.code for f in usage.features.all())
+    usage.users = users
+    usage.save()
+    usage.features.set(features)
+    after_features = sorted(f.code for f in features)
+    changes = {}
+    if before_users != users:
+        changes["users"] = [before_users, users]
+    if before_features != after_features:
+        changes["features"] = [before_features, after_features]
+    if changes:
+        activity_record(
+            firm=firm,
+            by=by,
+            verb="client.usage_updated",
+            target=client,
+            changes=changes,
+        )
+    return usage

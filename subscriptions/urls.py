@@ -1,1 +1,19 @@
-urlpatterns: list = []
+from django.urls import path
+
+from subscriptions import views
+
+urlpatterns = [
+    path("compare/", views.compare, name="compare"),
+    path("clients/<int:client_id>/usage/", views.usage, name="usage"),
+    path("clients/<int:client_id>/subscribe/", views.subscribe, name="subscribe"),
+    path("clients/<int:client_id>/cost/", views.cost, name="cost"),
+    path("<int:subscription_id>/upgrade/", views.upgrade, name="upgrade"),
+    path("<int:subscription_id>/downgrade/", views.downgrade, name="downgrade"),
+    path(
+        "<int:subscription_id>/remove-from-wholesale/",
+        views.remove_wholesale,
+        name="remove_wholesale",
+    ),
+    path("<int:subscription_id>/add-on/", views.addon_add, name="addon_add"),
+    path("<int:subscription_id>/cancel/", views.cancel, name="cancel"),
+]

@@ -14,6 +14,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_scopes import scopes_disabled
 
+from tests.clients.factories import ClientFactory
 from tests.practice.factories import InvitationFactory, MembershipFactory
 
 # Pages outside any firm: accounts, the firm picker, invitation links, language.
@@ -40,6 +41,22 @@ def _invitation(firm, owner):
     return InvitationFactory(firm=firm, invited_by=owner.user).pk
 
 
+def _client(firm, owner):
+    return ClientFactory(firm=firm, lead_accountant=owner).pk
+
+
+def _subscription(firm, owner):
+    from tests.subscriptions.factories import SubscriptionFactory
+
+    return SubscriptionFactory(client=ClientFactory(firm=firm)).pk
+
+
+def _statement(firm, owner):
+    from tests.billing.factories import issued_statement
+
+    return issued_statement(firm).pk
+
+
 def _import_job(firm, owner):
     from tests.imports.factories import ImportJobFactory
 
@@ -50,6 +67,9 @@ def _import_job(firm, owner):
 OBJECT_IN_FIRM = {
     "membership_id": _membership,
     "invitation_id": _invitation,
+    "client_id": _client,
+    "subscription_id": _subscription,
+    "statement_id": _statement,
     "job_id": _import_job,
 }
 

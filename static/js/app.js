@@ -20,6 +20,23 @@
     });
   }
 
+  // <details class="menu">: one open at a time, closed by Escape or a click elsewhere.
+  function closeMenus(except) {
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (menu !== except) menu.removeAttribute("open");
+    });
+  }
+  document.addEventListener("click", function (event) {
+    closeMenus(event.target.closest ? event.target.closest("details.menu") : null);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = document.activeElement && document.activeElement.closest
+      ? document.activeElement.closest("details.menu[open]") : null;
+    closeMenus(null);
+    if (open) open.querySelector("summary").focus();
+  });
+
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (event) { init(event.detail.elt); });
   window.Ledgerly = { init: init };

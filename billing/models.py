@@ -1,0 +1,101 @@
+"""Monthly wholesale statements (R21). Issued statements never change."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client
+from practice.models import Currency, TenantModel
+
+
+class ImmutableError(Exception):
+    pass
+
+
+class Statement(TenantModel):
+    """What the firm pays for one calendar month. Created complete, in one
+    transaction, and never changed afterwards."""
+
+    month = models.DateField(_("month"), help_text="First day of the month.")
+    issued_at = models.DateTimeField(_("issued"), auto_now_add=True)
+    line_count = models.PositiveIntegerField(_("lines"), default=0)
+
+    class Meta:
+        verbose_name = _("statement")
+        verbose_name_plural = _("statements")
+        ordering = ["-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "month"], name="statement_one_per_firm_month")
+        ]
+
+    def __str__(self):
+        return f"{self.firm} {self.month:%Y-%m}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ImmutableError("An issued statement can't be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableError("An issued statement can't be deleted.")
+
+
+class StatementLine(TenantModel):
+    """One subscription the firm paid during the month. The client's name is kept
+    on the line, so the statement still reads after the client is deleted."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="lines")
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    client_name = models.CharField(_("client"), max_length=200)
+    subscription_ref = models.BigIntegerField()
+    product_label = models.CharField(_("product"), max_length=200)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    monthly_list_price = models.DecimalField(_("list price"), max_digits=12, decimal_places=2)
+    days = models.PositiveSmallIntegerField(_("days billed"))
+    days_in_month = models.PositiveSmallIntegerField(_("days in month"))
+    list_amount = models.DecimalField(_("list amount"), max_digits=12, decimal_places=2)
+    discount_amount = models.DecimalField(_("discount"), max_digits=12, decimal_places=2)
+    net_amount = models.DecimalField(_("net"), max_digits=12, decimal_places=2)
+    detail = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("statement line")
+        verbose_name_plural = _("statement lines")
+        ordering = ["client_name", "subscription_ref"]
+        indexes = [models.Index(fields=["statement", "client_name"], name="stmtline_stmt_name")]
+
+    def __str__(self):
+        return f"{self.client_name} · {self.product_label}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ImmutableError("An issued statement can't be changed.")
+        super().save(*args, **kwargs)
+
+
+class StatementTotal(TenantModel):
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="totals")
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    list_amount = models.DecimalField(_("list amount"), max_digits=14, decimal_places=2)
+    discount_amount = models.DecimalField(_("discount"), max_digits=14, decimal_places=2)
+    net_amount = models.DecimalField(_("net"), max_digits=14, decimal_places=2)
+    line_count = models.PositiveIntegerField(_("lines"))
+
+    class Meta:
+        verbose_name = _("statement total")
+        verbose_name_plural = _("statement totals")
+        ordering = ["currency"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "statement", "currency"], name="statement_total_per_currency"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.net_amount} {self.currency}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ImmutableError("An issued statement can't be changed.")
+        super().save(*args, **kwargs)

@@ -1,0 +1,237 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import BillingChoice, Client, ClientStatus, ClientType
+from clients.selectors import SORT_KEYS, ClientFilters
+from practice.forms import StyledFormMixin
+from practice.models import Firm, Membership
+
+
+class LeadAccountantField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return str(obj.user)
+
+
+def _lead_queryset(firm: Firm):
+    return (
+        Membership.objects.filter(firm=firm, is_active=True)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+
+
+class ClientForm(StyledFormMixin, forms.ModelForm):
+    """Edit a client (R10). `version` is the one loaded, for conflict detection."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    lead_accountant = LeadAccountantField(
+        label=_("Lead accountant"), queryset=Membership.objects.none(), required=False
+    )
+
+    class Meta:
+        model = Client
+        fields = [
+            "client_type",
+            "display_name",
+            "company_name",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "address",
+            "notes",
+            "client_number",
+            "lead_accountant",
+            "firm_is_primary_admin",
+            "tax_preparation_status",
+            "tax_return_status",
+        ]
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "client_number": _("Your own reference for the client: up to 100 characters."),
+            "display_name": _("How the client appears in your lists."),
+        }
+
+    def __init__(self, *args, firm: Firm, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.firm = firm
+        if "lead_accountant" in self._meta.fields:
+            self.fields["lead_accountant"].queryset = _lead_queryset(firm)
+            self.fields["lead_accountant"].empty_label = _("No lead accountant")
+        else:
+            del self.fields["lead_accountant"]
+        if "client_type" in self.fields:
+            self.fields["client_type"].choices = ClientType.choices
+        if self.instance.pk and "version" in self.fields:
+            self.fields["version"].initial = self.instance.version
+
+    def validate_unique(self):
+        # Per-firm uniqueness (R6) is checked by the service, which names the holder.
+        return
+
+    def service_fields(self) -> dict:
+        return {
+            name: self.cleaned_data[name] for name in self.Meta.fields if name in self.cleaned_data
+        }
+
+
+class ClientInlineForm(ClientForm):
+    """The short edit form shown in a list row."""
+
+    class Meta(ClientForm.Meta):
+        fields = [
+            "display_name",
+            "client_number",
+            "client_type",
+            "lead_accountant",
+            "email",
+            "phone",
+        ]
+
+
+class ClientTaxForm(ClientForm):
+    class Meta(ClientForm.Meta):
+        fields = ["tax_preparation_status", "tax_return_status"]
+
+
+class ClientCreateForm(ClientForm):
+    """Add a client (R4): type, contact details, more details, subscription choice."""
+
+    BASIC_FIELDS = ("display_name", "email", "phone")
+    DETAIL_FIELDS = (
+        "company_name",
+        "first_name",
+        "last_name",
+        "address",
+        "client_number",
+        "lead_accountant",
+        "notes",
+    )
+
+    billing = forms.ChoiceField(
+        label=_("Subscription"),
+        choices=BillingChoice.choices,
+        initial=BillingChoice.NONE,
+        widget=forms.RadioSelect,
+    )
+    plan_code = forms.ChoiceField(label=_("Plan"), required=False)
+
+    class Meta(ClientForm.Meta):
+        fields = [
+            "client_type",
+            "display_name",
+            "email",
+            "phone",
+            "company_name",
+            "first_name",
+            "last_name",
+            "address",
+            "client_number",
+            "lead_accountant",
+            "notes",
+            "firm_is_primary_admin",
+        ]
+        widgets = {**ClientForm.Meta.widgets, "client_type": forms.RadioSelect}
+        labels = {
+            "firm_is_primary_admin": _("Make my firm the primary admin of the client's company")
+        }
+
+    def __init__(self, *args, plans: list[tuple[str, str]], **kwargs):
+        self.has_plans = bool(plans)
+        super().__init__(*args, **kwargs)
+        del self.fields["version"]
+        self.fields["client_type"].initial = ClientType.BUSINESS
+        self.fields["plan_code"].choices = [("", _("Choose a plan"))] + list(plans)
+
+    def clean(self):
+        cleaned = super().clean()
+        billing = cleaned.get("billing")
+        if (
+            self.has_plans
+            and billing in (BillingChoice.WHOLESALE, BillingChoice.DIRECT)
+            and not cleaned.get("plan_code")
+        ):
+            self.add_error("plan_code", _("Choose the plan the client subscribes to."))
+        if billing == BillingChoice.NONE:
+            cleaned["plan_code"] = ""
+        return cleaned
+
+    @property
+    def details_have_errors(self) -> bool:
+        return any(name in self.errors for name in self.DETAIL_FIELDS)
+
+
+class ClientListForm(forms.Form):
+    """The list's filters, sort and page, all from the URL (R8). Invalid values
+    are dropped rather than refused, so an old link still opens."""
+
+    q = forms.CharField(required=False, max_length=200)
+    type = forms.ChoiceField(required=False, choices=[("", "")] + ClientType.choices)
+    lead = forms.CharField(required=False, max_length=20)
+    inactive = forms.BooleanField(required=False)
+    sort = forms.ChoiceField(
+        required=False, choices=[(k, k) for k in SORT_KEYS] + [(f"-{k}", k) for k in SORT_KEYS]
+    )
+    after = forms.CharField(required=False, max_length=1200)
+    before = forms.CharField(required=False, max_length=1200)
+    last = forms.BooleanField(required=False)
+
+    def __init__(self, data, *, leads: list[Membership]):
+        super().__init__(data)
+        self.lead_ids = {str(m.pk) for m in leads}
+        self.is_valid()
+
+    def value(self, name, default=""):
+        return self.cleaned_data.get(name) or default
+
+    def filters(self) -> ClientFilters:
+        lead = self.value("lead")
+        if lead != "none" and lead not in self.lead_ids:
+            lead = ""
+        return ClientFilters(
+            q=self.value("q"),
+            client_type=self.value("type"),
+            lead=lead,
+            include_inactive=bool(self.value("inactive", False)),
+        )
+
+    def state(self) -> dict:
+        """The URL parameters that describe the list, without the page cursor."""
+        f = self.filters()
+        state = {"q": f.q, "type": f.client_type, "lead": f.lead, "sort": self.value("sort")}
+        if f.include_inactive:
+            state["inactive"] = "1"
+        return {k: v for k, v in state.items() if v}
+
+
+BULK_ACTIONS = [
+    ("assign_lead", _("Assign a lead accountant")),
+    ("make_inactive", _("Make inactive")),
+    ("make_active", _("Make active")),
+    ("export", _("Export the selection (CSV)")),
+]
+
+
+class BulkActionForm(StyledFormMixin, forms.Form):
+    action = forms.ChoiceField(label=_("With the selected clients"), choices=BULK_ACTIONS)
+    ids = forms.TypedMultipleChoiceField(coerce=int, required=True)
+    lead_accountant = LeadAccountantField(
+        label=_("Lead accountant"), queryset=Membership.objects.none(), required=False
+    )
+
+    def __init__(self, *args, firm: Firm, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead_accountant"].queryset = _lead_queryset(firm)
+        self.fields["lead_accountant"].empty_label = _("No lead accountant")
+        self.fields["ids"].error_messages["required"] = _("Select at least one client.")
+        # Ids are checked against the firm by the service; here they only need to be numbers.
+        raw = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
+        self.fields["ids"].choices = [(v, v) for v in raw if str(v).isdigit()][:1000]
+
+    STATUS_FOR_ACTION = {
+        "make_inactive": ClientStatus.INACTIVE,
+        "make_active": ClientStatus.ACTIVE,
+    }

@@ -1,0 +1,385 @@
+"""Reads for clients: the client list (R8) with keyset pagination, the export
+rows (R25), the profile's history (R9) and the list preferences."""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import BooleanField, Expression, F, Q, QuerySet, Value
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import (
+    BillingChoice,
+    Client,
+    ClientListPreference,
+    ClientStatus,
+    ClientType,
+    TaxPreparationStatus,
+    TaxReturnStatus,
+    normalize_search,
+)
+from practice.models import ActivityEvent, Firm, Membership
+
+PAGE_SIZE = 50
+# Counting every match costs a scan of all of them (about 100 ms for 100,000 rows
+# on a modest server), whatever the page; past this many, the list says "more than".
+COUNT_CAP = 5000
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    # Model field the column sorts on (None: not sortable) and whether it can be NULL.
+    sort_field: str | None = None
+    nullable: bool = False
+
+
+COLUMNS = {
+    c.key: c
+    for c in (
+        Column("name", _("Name"), "search_name"),
+        Column("client_number", _("Client number"), "client_number", nullable=True),
+        Column("client_type", _("Type"), "client_type"),
+        Column("lead_accountant", _("Lead accountant")),
+        Column("email", _("E-mail"), "email"),
+        Column("phone", _("Phone")),
+        Column("products", _("Products"), "products_summary"),
+        Column("billing", _("Billing"), "billing"),
+        Column("status", _("Status"), "status"),
+        Column("tax_preparation_status", _("Tax preparation"), "tax_preparation_status"),
+        Column("tax_return_status", _("Tax return"), "tax_return_status"),
+    )
+}
+DEFAULT_COLUMNS = list(COLUMNS)
+# The name identifies the row and links to the profile, so it can move but not hide.
+REQUIRED_COLUMNS = {"name"}
+SORT_KEYS = [key for key, col in COLUMNS.items() if col.sort_field]
+
+
+# Preferences -----------------------------------------------------------------
+
+
+def clean_columns(columns) -> list[str]:
+    seen, result = set(), []
+    for key in columns if isinstance(columns, list) else []:
+        if key in COLUMNS and key not in seen:
+            seen.add(key)
+            result.append(key)
+    for key in REQUIRED_COLUMNS - seen:
+        result.insert(0, key)
+    return result
+
+
+def client_list_columns(*, firm: Firm, membership: Membership) -> list[str]:
+    """The member's visible columns in order (R8), or the default layout."""
+    pref = (
+        ClientListPreference.objects.filter(firm=firm, membership=membership)
+        .values_list("columns", flat=True)
+        .first()
+    )
+    return clean_columns(pref) if pref else list(DEFAULT_COLUMNS)
+
+
+# Filtering -------------------------------------------------------------------
+
+
+@dataclass
+class ClientFilters:
+    q: str = ""
+    client_type: str = ""
+    lead: str = ""  # a membership id, "none" for clients without one, "" for all
+    include_inactive: bool = False
+    ids: list[int] = field(default_factory=list)
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.q or self.client_type or self.lead or self.ids)
+
+
+def client_queryset(*, firm: Firm, filters: ClientFilters) -> QuerySet[Client]:
+    """The firm's clients matching the list's filters (R8), unordered.
+
+    Name search is a "contains" on the normalized search_name (case and accents
+    folded when saved), served by a trigram index on PostgreSQL; the client
+    number matches exactly or as a prefix."""
+    qs = Client.objects.filter(firm=firm)
+    if not filters.include_inactive:
+        qs = qs.filter(status=ClientStatus.ACTIVE)
+    if filters.client_type:
+        qs = qs.filter(client_type=filters.client_type)
+    if filters.lead == "none":
+        qs = qs.filter(lead_accountant__isnull=True)
+    elif filters.lead:
+        qs = qs.filter(lead_accountant_id=filters.lead)
+    if filters.ids:
+        qs = qs.filter(pk__in=filters.ids)
+    q = filters.q.strip()
+    if q:
+        name = normalize_search(q)
+        condition = Q(client_number__startswith=q)
+        if name:
+            condition |= Q(search_name__contains=name)
+        qs = qs.filter(condition)
+    return qs
+
+
+# Keyset pagination -----------------------------------------------------------
+#
+# OFFSET pagination makes the database walk every skipped row, so the last page
+# of 100,000 clients costs a scan of 100,000 index entries. Instead each page
+# starts after (or before) the sort value and id of a row of the previous page:
+# with an index on (firm, [status,] sort column, id) every page, the last one
+# included, reads only its own rows. The total is counted once per request, up to
+# COUNT_CAP, so the count stays bounded too.
+# Pages are addressed by cursor (after=/before=/last=1) in the URL, so links
+# and the back button still work.
+
+
+class RowCompare(Expression):
+    """`(a, b) > (x, y)` as one SQL row comparison, which a btree index on
+    (..., a, b) answers with a range scan (PostgreSQL and SQLite)."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, fields: list[str], op: str, values: list):
+        if op not in (">", "<"):
+            raise ValueError(op)
+        super().__init__()
+        self.op = op
+        self.lhs = [F(name) for name in fields]
+        self.rhs = [Value(v) for v in values]
+
+    def get_source_expressions(self):
+        return [*self.lhs, *self.rhs]
+
+    def set_source_expressions(self, exprs):
+        n = len(self.lhs)
+        self.lhs, self.rhs = list(exprs[:n]), list(exprs[n:])
+
+    def as_sql(self, compiler, connection):
+        left, right, params = [], [], []
+        for expr in self.lhs:
+            sql, p = compiler.compile(expr)
+            left.append(sql)
+            params.extend(p)
+        for expr in self.rhs:
+            sql, p = compiler.compile(expr)
+            right.append(sql)
+            params.extend(p)
+        return f"({', '.join(left)}) {self.op} ({', '.join(right)})", params
+
+
+@dataclass(frozen=True)
+class Cursor:
+    value: str | None
+    pk: int
+
+    def encode(self) -> str:
+        raw = json.dumps([self.value, self.pk], separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> "Cursor | None":
+        if not token or len(token) > 1200:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            value, pk = json.loads(raw)
+        except (ValueError, TypeError, binascii.Error):
+            return None
+        if not isinstance(pk, int) or not (value is None or isinstance(value, str)):
+            return None
+        return cls(value, pk)
+
+
+@dataclass
+class ClientPage:
+    rows: list[Client]
+    total: int
+    total_capped: bool
+    has_next: bool
+    has_previous: bool
+    sort_field: str
+    is_first: bool
+
+    def cursor(self, row: Client) -> str:
+        return Cursor(getattr(row, self.sort_field), row.pk).encode()
+
+    @property
+    def next_cursor(self) -> str | None:
+        return self.cursor(self.rows[-1]) if self.rows and self.has_next else None
+
+    @property
+    def previous_cursor(self) -> str | None:
+        return self.cursor(self.rows[0]) if self.rows and self.has_previous else None
+
+
+def _segments(qs, column: Column, cursor: Cursor | None, forward: bool):
+    """Query slices to read, in ascending (sort value, id) order when `forward`,
+    descending otherwise. NULL sort values come after all others in ascending order."""
+    col = column.sort_field
+    asc = [F(col).asc(), F("pk").asc()]
+    desc = [F(col).desc(), F("pk").desc()]
+    if not column.nullable:
+        if cursor is None:
+            return [(qs, asc if forward else desc)]
+        cond = RowCompare([col, "pk"], ">" if forward else "<", [cursor.value, cursor.pk])
+        return [(qs.filter(cond), asc if forward else desc)]
+    present = qs.filter(**{f"{col}__isnull": False})
+    missing = qs.filter(**{f"{col}__isnull": True})
+    if forward:
+        if cursor is None:
+            return [(present, asc), (missing, ["pk"])]
+        if cursor.value is None:
+            return [(missing.filter(pk__gt=cursor.pk), ["pk"])]
+        cond = RowCompare([col, "pk"], ">", [cursor.value, cursor.pk])
+        return [(present.filter(cond), asc), (missing, ["pk"])]
+    if cursor is None:
+        return [(missing, ["-pk"]), (present, desc)]
+    if cursor.value is None:
+        return [(missing.filter(pk__lt=cursor.pk), ["-pk"]), (present, desc)]
+    cond = RowCompare([col, "pk"], "<", [cursor.value, cursor.pk])
+    return [(present.filter(cond), desc)]
+
+
+def _read(qs, column, cursor, forward, limit) -> list[Client]:
+    rows: list[Client] = []
+    for segment, ordering in _segments(qs, column, cursor, forward):
+        rows.extend(segment.order_by(*ordering)[: limit - len(rows)])
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+def client_page(
+    *,
+    firm: Firm,
+    filters: ClientFilters,
+    sort: str = "name",
+    after: str = "",
+    before: str = "",
+    last: bool = False,
+    size: int = PAGE_SIZE,
+) -> ClientPage:
+    """One page of the client list: `size` rows after/before a cursor, or the
+    first or last page. A fixed number of queries whatever the page or firm size."""
+    descending = sort.startswith("-")
+    column = COLUMNS.get(sort.lstrip("-")) or COLUMNS["name"]
+    if not column.sort_field:
+        column, descending = COLUMNS["name"], False
+    base = client_queryset(firm=firm, filters=filters)
+    total = base.order_by()[: COUNT_CAP + 1].count()
+    qs = base.select_related("lead_accountant__user")
+    after_cursor = Cursor.decode(after)
+    before_cursor = Cursor.decode(before) if after_cursor is None else None
+    # Going back (before a cursor, or to the last page) reads in the other direction.
+    backwards = bool(before_cursor) or (last and after_cursor is None)
+    cursor = after_cursor or before_cursor
+    rows = _read(qs, column, cursor, forward=(descending == backwards), limit=size + 1)
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+        has_next, has_previous = cursor is not None, more
+    else:
+        has_next, has_previous = more, cursor is not None
+    return ClientPage(
+        rows=rows,
+        total=min(total, COUNT_CAP),
+        total_capped=total > COUNT_CAP,
+        has_next=has_next,
+        has_previous=has_previous,
+        sort_field=column.sort_field,
+        is_first=not has_previous,
+    )
+
+
+def lead_accountant_choices(*, firm: Firm) -> list[Membership]:
+    return list(
+        Membership.objects.filter(firm=firm, is_active=True)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+
+
+def firm_has_clients(*, firm: Firm) -> bool:
+    return Client.objects.filter(firm=firm).exists()
+
+
+# Export ----------------------------------------------------------------------
+
+EXPORT_EXTRA_COLUMNS = (
+    ("client_type", _("Type")),
+    ("company_name", _("Company name")),
+    ("first_name", _("First name")),
+    ("last_name", _("Last name")),
+    ("email", _("E-mail")),
+    ("phone", _("Phone")),
+    ("lead_accountant__user__full_name", _("Lead accountant")),
+    ("status", _("Status")),
+    ("billing", _("Billing")),
+    ("products_summary", _("Products")),
+    ("tax_preparation_status", _("Tax preparation")),
+    ("tax_return_status", _("Tax return")),
+)
+EXPORT_FIELDS = ("company_id", "display_name", "client_number") + tuple(
+    name for name, _label in EXPORT_EXTRA_COLUMNS
+)
+CHOICE_FIELDS = {
+    "client_type": ClientType,
+    "status": ClientStatus,
+    "billing": BillingChoice,
+    "tax_preparation_status": TaxPreparationStatus,
+    "tax_return_status": TaxReturnStatus,
+}
+
+
+def client_export_values(*, firm: Firm, filters: ClientFilters, sort: str = "name"):
+    """Rows for the CSV export (R25), streamed in chunks: the R25 columns first."""
+    column = COLUMNS.get(sort.lstrip("-")) or COLUMNS["name"]
+    field_name = column.sort_field or "search_name"
+    prefix = "-" if sort.startswith("-") else ""
+    return (
+        client_queryset(firm=firm, filters=filters)
+        .order_by(f"{prefix}{field_name}", f"{prefix}pk")
+        .values_list(*EXPORT_FIELDS)
+        .iterator(chunk_size=2000)
+    )
+
+
+# Profile ---------------------------------------------------------------------
+
+
+def client_history(*, firm: Firm, client_id: int, limit: int = 200) -> list[ActivityEvent]:
+    """The client's activity log, newest first (R9 history tab)."""
+    return list(
+        ActivityEvent.objects.filter(firm=firm, target_type="client", target_id=client_id)
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def readable_changes(event: ActivityEvent) -> list[tuple[str, str, str]]:
+    """(field label, before, after) with choice values shown by their labels."""
+    result = []
+    for name, pair in (event.changes or {}).items():
+        if not isinstance(pair, list) or len(pair) != 2:
+            continue
+        try:
+            label = str(Client._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            label = name
+        choices = CHOICE_FIELDS.get(name) or (BillingChoice if name == "initial_billing" else None)
+        values = []
+        for value in pair:
+            if choices is not None and value in choices.values:
+                value = choices(value).label
+            elif isinstance(value, bool):
+                value = _("yes") if value else _("no")
+            values.append("—" if value in (None, "") else str(value))
+        result.append((label[:1].upper() + label[1:], values[0], values[1]))
+    return result

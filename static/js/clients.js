@@ -1,0 +1,68 @@
+// Client list enhancements: column drag-and-drop, select-all, bulk-action fields,
+// closing the Actions menus. The page works without this file.
+(function () {
+  "use strict";
+
+  function submit(form) {
+    if (form.requestSubmit) form.requestSubmit(); else form.submit();
+  }
+
+  function initColumns(root) {
+    root.querySelectorAll("[data-sortable-columns]").forEach(function (list) {
+      if (list.dataset.bound) return;
+      list.dataset.bound = "1";
+      var form = list.closest("form");
+      if (window.Sortable) {
+        window.Sortable.create(list, {
+          handle: ".drag-handle",
+          animation: 120,
+          onEnd: function (event) { if (event.oldIndex !== event.newIndex) submit(form); }
+        });
+      }
+      list.querySelectorAll("input[type=checkbox]").forEach(function (box) {
+        box.addEventListener("change", function () { submit(form); });
+      });
+    });
+  }
+
+  function initBulk(root) {
+    root.querySelectorAll("[data-select-all]").forEach(function (box) {
+      if (box.dataset.bound) return;
+      box.dataset.bound = "1";
+      box.addEventListener("change", function () {
+        var table = box.closest("table");
+        table.querySelectorAll("tbody input[name=ids]").forEach(function (row) { row.checked = box.checked; });
+      });
+    });
+    root.querySelectorAll("[data-bulk-action]").forEach(function (select) {
+      if (select.dataset.bound) return;
+      select.dataset.bound = "1";
+      var lead = select.form.querySelector("[data-bulk-lead]");
+      var sync = function () { if (lead) lead.hidden = select.value !== "assign_lead"; };
+      select.addEventListener("change", sync);
+      sync();
+    });
+  }
+
+  function init(root) {
+    initColumns(root);
+    initBulk(root);
+  }
+
+  // One open Actions menu at a time; a click elsewhere or Escape closes it.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.actions-menu[open], details.column-chooser[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.open = false;
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details.actions-menu[open]").forEach(function (menu) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    });
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:load", function (event) { init(event.detail.elt); });
+})();

@@ -1,0 +1,92 @@
+"""Demo subscriptions: a few wholesale clients (one with split billing, one with
+a past upgrade), a few direct ones, started months ago so statements have lines."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from billing.pricing import add_months
+from clients.models import Client
+from practice.models import Firm
+from subscriptions import services
+from subscriptions.models import (
+    Billing,
+    ChangeKind,
+    ClientUsage,
+    DiscountPolicy,
+    Feature,
+    PlanChange,
+    Product,
+    Subscription,
+    SubscriptionStatus,
+)
+
+# (plan, billing, months ago, add-on and its payer or None, earlier plan or None)
+PLAN = [
+    ("plus", Billing.WHOLESALE, 14, ("payroll", Billing.DIRECT), None),
+    ("essentials", Billing.WHOLESALE, 5, None, "simple_start"),
+    ("advanced", Billing.WHOLESALE, 3, ("time", Billing.WHOLESALE), None),
+    ("simple_start", Billing.WHOLESALE, 2, None, None),
+    ("essentials", Billing.DIRECT, 4, None, None),
+    ("plus", Billing.DIRECT, 15, None, None),
+]
+
+
+def _subscription(firm, client, product, billing, start, parent=None, by=None):
+    policy = DiscountPolicy.current()
+    wholesale = billing == Billing.WHOLESALE
+    sub = Subscription.objects.create(
+        firm=firm,
+        client=client,
+        product=product,
+        parent=parent,
+        billing=billing,
+        status=SubscriptionStatus.ACTIVE,
+        currency=firm.currency,
+        discount_rate=policy.wholesale_rate if wholesale else policy.direct_rate,
+        discount_until=None if wholesale else add_months(start, policy.direct_months),
+        start_date=start,
+        created_by=by,
+    )
+    services._open_period(sub, on=start)
+    return sub
+
+
+@transaction.atomic
+def load(*, firm: Firm, by) -> None:
+    user = getattr(by, "user", by)
+    clients = list(Client.objects.filter(firm=firm).order_by("pk")[: len(PLAN) + 2])
+    products = {p.code: p for p in Product.objects.all()}
+    today = timezone.localdate()
+    for client, (code, billing, months, addon, earlier) in zip(clients, PLAN, strict=False):
+        if Subscription.objects.filter(firm=firm, client=client).exists():
+            continue
+        start = add_months(today.replace(day=1), -months)
+        product = products[earlier or code]
+        sub = _subscription(firm, client, product, billing, start, by=user)
+        if earlier:
+            on = add_months(start, 2)
+            services._close_period(sub, on=on)
+            sub.product = products[code]
+            sub.save(update_fields=["product"])
+            services._open_period(sub, on=on)
+            PlanChange.objects.create(
+                firm=firm,
+                subscription=sub,
+                kind=ChangeKind.UPGRADE,
+                from_product=product,
+                to_product=products[code],
+                effective_on=on,
+                changed_by=user,
+            )
+        if addon:
+            _subscription(firm, client, products[addon[0]], addon[1], start, parent=sub, by=user)
+        usage, _created = ClientUsage.objects.get_or_create(
+            firm=firm, client=client, defaults={"users": 2 if code != "simple_start" else 1}
+        )
+        if code == "plus":
+            usage.features.set(Feature.objects.filter(code__in=["multicurrency", "bills"]))
+        services.client_billing_refresh(client=client)
+    from billing.services import previous_month, statement_generate
+
+    year, month = previous_month()
+    statement_generate(firm=firm, year=year, month=month)

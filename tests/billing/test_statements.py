@@ -1,0 +1,220 @@
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django_scopes import scope, scopes_disabled
+
+from billing import services as billing_services
+from billing.models import ImmutableError, Statement, StatementLine
+from billing.tasks import statements_generate_due
+from clients.models import BillingChoice
+from subscriptions import services
+from subscriptions.models import Billing
+from tests.clients.factories import ClientFactory
+from tests.practice.factories import BillingProfileFactory
+from tests.subscriptions.conftest import set_today
+from tests.subscriptions.factories import SubscriptionFactory, product
+
+pytestmark = pytest.mark.django_db
+
+JAN = datetime.date(2025, 1, 1)
+
+
+@pytest.fixture
+def in_firm(firm):
+    with scope(firm=firm):
+        yield firm
+
+
+def _wholesale(firm, code="essentials", start=JAN, name=None, currency=None):
+    with scopes_disabled():
+        client = ClientFactory(
+            firm=firm,
+            initial_billing=BillingChoice.WHOLESALE,
+            **({"display_name": name} if name else {}),
+        )
+        return SubscriptionFactory(
+            client=client,
+            product=product(code),
+            start_date=start,
+            **({"currency": currency} if currency else {}),
+        )
+
+
+def test_r21_one_line_per_subscription_with_list_discount_net_and_totals(firm, in_firm):
+    """R21: Essentials is 28.00 EUR, wholesale 30 % off: 19.60 for a full month."""
+    _wholesale(firm, "essentials", name="Boulangerie Petit")
+    _wholesale(firm, "plus", name="Atelier Roux")
+    stmt = billing_services.statement_generate(firm=firm, year=2025, month=2)
+    lines = {line.client_name: line for line in stmt.lines.all()}
+    bakery = lines["Boulangerie Petit"]
+    assert (bakery.monthly_list_price, bakery.list_amount) == (Decimal("28.00"), Decimal("28.00"))
+    assert (bakery.discount_amount, bakery.net_amount) == (Decimal("8.40"), Decimal("19.60"))
+    assert (bakery.days, bakery.days_in_month) == (28, 28)
+    [total] = stmt.totals.all()
+    assert total.currency == "EUR"
+    assert total.net_amount == Decimal("19.60") + Decimal("29.40")
+    assert total.line_count == 2 == stmt.line_count
+
+
+def test_r21_prorates_by_day_an_upgrade_within_the_month(firm, in_firm, primary_admin, monkeypatch):
+    with scopes_disabled():
+        BillingProfileFactory(firm=firm)
+    sub = _wholesale(firm, "essentials")
+    set_today(monkeypatch, datetime.date(2025, 4, 11))
+    services.subscription_change_plan(
+        firm=firm, subscription=sub, product=product("plus"), direction="upgrade", by=primary_admin
+    )
+    stmt = billing_services.statement_generate(firm=firm, year=2025, month=4)
+    [line] = stmt.lines.all()
+    # April has 30 days: 10 days of Essentials (28.00) and 20 of Plus (42.00).
+    expected_list = Decimal("28") * 10 / 30 + Decimal("42") * 20 / 30
+    assert line.list_amount == expected_list.quantize(Decimal("0.01"))
+    assert line.net_amount == (expected_list * Decimal("0.7")).quantize(Decimal("0.01"))
+    assert line.product_label == "Essentials → Plus"
+    assert line.days == 30
+    assert [p["days"] for p in line.detail] == [10, 20]
+
+
+def test_r21_prorates_a_start_and_a_removal_within_the_month(
+    firm, in_firm, primary_admin, monkeypatch
+):
+    _wholesale(firm, "essentials", start=datetime.date(2025, 5, 17), name="Starter")
+    removed = _wholesale(firm, "essentials", name="Leaver")
+    set_today(monkeypatch, datetime.date(2025, 5, 11))
+    services.subscription_remove_from_wholesale(firm=firm, subscription=removed, by=primary_admin)
+    stmt = billing_services.statement_generate(firm=firm, year=2025, month=5)
+    lines = {line.client_name: line for line in stmt.lines.all()}
+    assert lines["Starter"].days == 15  # 17..31 May
+    assert lines["Leaver"].days == 10  # 1..10 May, then the client pays
+    june = billing_services.statement_generate(firm=firm, year=2025, month=6)
+    assert [line.client_name for line in june.lines.all()] == ["Starter"]
+
+
+def test_r20_the_firms_statement_carries_only_what_the_firm_pays(firm, in_firm, primary_admin):
+    sub = _wholesale(firm, "plus", name="Split")
+    with scopes_disabled():
+        SubscriptionFactory(
+            client=sub.client,
+            parent=sub,
+            product=product("payroll"),
+            billing=Billing.DIRECT,
+            start_date=JAN,
+        )
+        SubscriptionFactory(
+            client=sub.client,
+            parent=sub,
+            product=product("time"),
+            billing=Billing.WHOLESALE,
+            start_date=JAN,
+        )
+    stmt = billing_services.statement_generate(firm=firm, year=2025, month=3)
+    labels = sorted(line.product_label for line in stmt.lines.all())
+    assert labels == ["Plus", "Time"]
+
+
+def test_r21_generation_is_idempotent(firm, in_firm):
+    _wholesale(firm)
+    first = billing_services.statement_generate(firm=firm, year=2025, month=2)
+    again = billing_services.statement_generate(firm=firm, year=2025, month=2)
+    assert first.pk == again.pk
+    assert Statement.objects.filter(firm=firm).count() == 1
+    assert StatementLine.objects.filter(statement=first).count() == 1
+
+
+def test_r21_an_issued_statement_never_changes(firm, in_firm):
+    _wholesale(firm)
+    stmt = billing_services.statement_generate(firm=firm, year=2025, month=2)
+    _wholesale(firm, "advanced", name="Late arrival")  # started in January as well
+    again = billing_services.statement_generate(firm=firm, year=2025, month=2)
+    assert again.line_count == 1 == again.lines.count()
+    line = stmt.lines.get()
+    line.net_amount = Decimal("0.01")
+    with pytest.raises(ImmutableError):
+        line.save()
+    with pytest.raises(ImmutableError):
+        stmt.save()
+    with pytest.raises(ImmutableError):
+        stmt.delete()
+
+
+def test_r12_r21_statement_keeps_the_client_name_after_the_client_is_deleted(
+    firm, in_firm, primary_admin, monkeypatch
+):
+    """R12: past statements keep their lines for a deleted client, including a
+    month in which the client left wholesale and was deleted before issue."""
+    sub = _wholesale(firm, "essentials", name="Gone Ltd")
+    stmt = billing_services.statement_generate(firm=firm, year=2025, month=2)
+    set_today(monkeypatch, datetime.date(2025, 3, 16))
+    services.subscription_remove_from_wholesale(firm=firm, subscription=sub, by=primary_admin)
+    sub.client.delete()
+    line = stmt.lines.get()
+    assert line.client_id is None and line.client_name == "Gone Ltd"
+    march = billing_services.statement_generate(firm=firm, year=2025, month=3)
+    [march_line] = march.lines.all()
+    assert (march_line.client_name, march_line.days, march_line.client_id) == ("Gone Ltd", 15, None)
+
+
+def test_r21_totals_per_currency(firm, in_firm):
+    _wholesale(firm, "essentials", currency="EUR")
+    _wholesale(firm, "essentials", currency="CAD")
+    _wholesale(firm, "plus", currency="CAD")
+    stmt = billing_services.statement_generate(firm=firm, year=2025, month=2)
+    totals = {t.currency: t for t in stmt.totals.all()}
+    assert set(totals) == {"EUR", "CAD"}
+    assert totals["CAD"].list_amount == Decimal("125.00")
+    assert totals["CAD"].line_count == 2
+    for currency, total in totals.items():
+        lines = stmt.lines.filter(currency=currency)
+        assert total.net_amount == sum(line.net_amount for line in lines)
+
+
+def test_r21_a_month_is_issued_only_once_it_is_over(firm, in_firm):
+    today = datetime.date.today()
+    with pytest.raises(ValidationError):
+        billing_services.statement_generate(firm=firm, year=today.year, month=today.month)
+
+
+def test_r21_beat_runs_the_statement_task_for_every_firm(firm, other_firm):
+    entry = settings.CELERY_BEAT_SCHEDULE["billing-monthly-statements"]
+    assert entry["task"] == "billing.tasks.statements_generate_due"
+    assert statements_generate_due() >= 2
+    with scopes_disabled():
+        year, month = billing_services.previous_month()
+        assert Statement.objects.filter(firm=firm, month=datetime.date(year, month, 1)).exists()
+    statements_generate_due()
+    with scopes_disabled():
+        assert Statement.objects.filter(firm=firm).count() == 1
+
+
+def test_statement_page_and_csv_export(firm, primary_admin, client_for):
+    with scope(firm=firm):
+        _wholesale(firm, "essentials", name="=Formula Client")
+        stmt = billing_services.statement_generate(firm=firm, year=2025, month=2)
+    c = client_for(primary_admin)
+    page = c.get(reverse("billing:statement", args=[firm.slug, stmt.pk]))
+    assert page.status_code == 200
+    assert "Formula Client" in page.content.decode()
+    listing = c.get(reverse("billing:statements", args=[firm.slug]))
+    assert listing.status_code == 200
+    response = c.get(reverse("billing:statement_csv", args=[firm.slug, stmt.pk]))
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[0][0] == "Client"
+    assert rows[1][0] == "'=Formula Client"
+    assert rows[1][-1] == "19.60"
+    assert rows[-1][0] == "Total" and rows[-1][-1] == "19.60"
+
+
+def test_r2_statements_are_for_admins(firm, standard_member, client_for):
+    with scope(firm=firm):
+        stmt = billing_services.statement_generate(firm=firm, year=2025, month=2)
+    c = client_for(standard_member)
+    assert c.get(reverse("billing:statement", args=[firm.slug, stmt.pk])).status_code == 403
+    assert c.get(reverse("billing:statements", args=[firm.slug])).status_code == 403
