@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_r28_upload_progress_summary_and_error_log(
-    page, live_server, login, firm, standard_member, monkeypatch, settings, tmp_path
+    page, live_server, login, firm, standard_member, monkeypatch, settings, tmp_path, artifacts
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
     queued = []
@@ -42,6 +42,7 @@ def test_r28_upload_progress_summary_and_error_log(
     login(page, live_server, standard_member.user)
     page.goto(live_server.url + reverse("imports:index", args=[firm.slug]))
     expect(page.get_by_test_id("import-limits")).to_contain_text("100,000")
+    page.screenshot(path=str(artifacts / "imports-upload.png"), full_page=True)
     page.get_by_label("CSV file").set_input_files(
         files=[{"name": "numeros.csv", "mimeType": "text/csv", "buffer": data}]
     )
@@ -66,6 +67,7 @@ def test_r28_upload_progress_summary_and_error_log(
     expect(page.locator("[data-count=failed]")).to_have_text("1")
     expect(page.get_by_test_id("job-status")).not_to_have_attribute("hx-trigger", "every 1s")
     expect(page.get_by_test_id("changes")).to_contain_text("Atelier Aubert")
+    page.screenshot(path=str(artifacts / "imports-job-summary.png"), full_page=True)
 
     with page.expect_download() as download_info:
         page.get_by_test_id("error-log").click()

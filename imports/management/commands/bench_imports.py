@@ -14,13 +14,25 @@ import subprocess
 import sys
 import tempfile
 import time
+from urllib.parse import quote
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test import override_settings
 
 SIZES = (10_000, 50_000, 100_000)
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor != "postgresql":
+        return os.environ.get("DATABASE_URL", "")
+    user = quote(db["USER"] or "")
+    password = quote(db["PASSWORD"] or "")
+    credentials = f"{user}:{password}@" if user else ""
+    return f"postgres://{credentials}{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _rss_peak_mb() -> float:
@@ -102,10 +114,12 @@ class Command(BaseCommand):
     # Parent ----------------------------------------------------------------------
 
     def _child(self, flag: str, job_id: int, media: str) -> dict:
-        command = [sys.executable, "manage.py", "bench_imports", flag, str(job_id)]
-        out = subprocess.run(
-            [*command, "--media", media], check=True, capture_output=True, text=True, env=os.environ
-        )
+        manage = str(settings.BASE_DIR / "manage.py")
+        command = [sys.executable, manage, "bench_imports", flag, str(job_id), "--media", media]
+        # The child uses this process's database, which `manage.py bench` may have
+        # switched to a throwaway copy.
+        env = {**os.environ, "DATABASE_URL": _database_url()}
+        out = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
         return json.loads(out.stdout.strip().splitlines()[-1])
 
     def _setup(self, size: int, media: str):
