@@ -78,7 +78,7 @@ def _outcome(firm, job):
     return counts, numbers, rows
 
 
-def _start_worker(queue: str, media_root) -> subprocess.Popen:
+def _start_worker(queue: str, media_root, log_path) -> subprocess.Popen:
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -97,7 +97,8 @@ def _start_worker(queue: str, media_root) -> subprocess.Popen:
         "--pool=solo",
         "--without-gossip",
         "--without-mingle",
-        "--loglevel=WARNING",
+        "--loglevel=INFO",
+        f"--logfile={log_path}",
         "-Q",
         queue,
     ]
@@ -135,7 +136,8 @@ def test_killed_worker_mid_import_ends_like_an_uninterrupted_run(monkeypatch, me
 
     firm, owner = _firm_with_clients(ROWS)
     job = _job(firm, owner, _file_for(firm, ROWS))
-    worker = _start_worker(queue, media_root)
+    log_path = media_root.parent / "worker.log"
+    worker = _start_worker(queue, media_root, log_path)
     try:
         tasks.import_run.apply_async(args=[job.pk], queue=queue)
 
@@ -151,7 +153,7 @@ def test_killed_worker_mid_import_ends_like_an_uninterrupted_run(monkeypatch, me
             job.refresh_from_db()
         assert job.status == ImportStatus.RUNNING, "the worker was killed too late"
 
-        worker = _start_worker(queue, media_root)
+        worker = _start_worker(queue, media_root, log_path)
         # The beat task finds the orphaned job once the dead worker's lock is gone.
         _wait(
             lambda: job.pk in tasks.imports_requeue_stale.apply(kwargs={"stale_after": 0}).get(),
@@ -164,7 +166,14 @@ def test_killed_worker_mid_import_ends_like_an_uninterrupted_run(monkeypatch, me
                 job.refresh_from_db()
             return job.is_finished
 
-        _wait(finished, 180, "the re-queued import to finish")
+        try:
+            _wait(finished, 300, "the re-queued import to finish")
+        except AssertionError:
+            log = log_path.read_text() if log_path.exists() else "(no worker log)"
+            raise AssertionError(
+                f"job {job.pk} still {job.status} ({job.progress}%, attempt {job.attempts});"
+                f" worker log:\n{log[-3000:]}"
+            ) from None
     finally:
         if worker.poll() is None:
             os.killpg(worker.pid, signal.SIGTERM)
