@@ -4,7 +4,7 @@ import csv
 import io
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from imports.parsing import CsvReader, ParseError, Row, inspect
@@ -134,7 +134,16 @@ def test_r29_round_trip_through_csv(rows, delimiter, encoding, language):
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(EXPORT_HEADERS[language])
     writer.writerows([[escape_cell(v) for v in r] for r in rows])
-    fmt, parsed = read(buffer.getvalue().encode(encoding))
+    data = buffer.getvalue().encode(encoding)
+    if encoding == "cp1252" and not data.isascii():
+        # Windows-1252 bytes that also happen to be valid UTF-8 (such as "à\xa0¡")
+        # are read as UTF-8: the one ambiguity of detection, absent from real files.
+        try:
+            data.decode("utf-8")
+            assume(False)
+        except UnicodeDecodeError:
+            pass
+    fmt, parsed = read(data)
     assert (fmt.delimiter, fmt.language) == (delimiter, language)
     assert [(r.company_id, r.display_name, r.client_number) for r in parsed] == list(rows)
 
