@@ -219,10 +219,13 @@ def _stage(job: ImportJob) -> None:
     finally:
         stream.close()
     if connection.vendor == "postgresql":
-        # The rows were just written: fresh statistics keep the set-based
-        # checks below on hash joins instead of nested loops.
+        # Fresh statistics keep the whole-file checks on index lookups and hash
+        # joins: the rows were just written, and clients may have been created in
+        # bulk since autovacuum last looked (stale figures turn the number lookups
+        # into a scan of the whole table per row).
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {ImportRow._meta.db_table}")
+            cursor.execute(f"ANALYZE {Client._meta.db_table}")
 
 
 def _cascade(conflicts: Iterable[tuple[int, int, int, bool]]) -> list[int]:
