@@ -1,1 +1,12 @@
-urlpatterns: list = []
+from django.urls import path
+
+from imports import views
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("history/", views.history, name="history"),
+    path("<int:job_id>/", views.job_detail, name="job"),
+    path("<int:job_id>/errors.csv", views.job_errors, name="job_errors"),
+    path("<int:job_id>/import/", views.job_confirm, name="job_confirm"),
+    path("<int:job_id>/undo/", views.job_undo, name="job_undo"),
+]

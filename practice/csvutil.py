@@ -13,12 +13,14 @@ DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 def escape_cell(value) -> str:
     text = "" if value is None else str(value)
-    if text.startswith(DANGEROUS_PREFIXES):
+    # Apostrophes already in front are kept and one more is added, so that
+    # unescape_cell gives back exactly this text (e.g. "'=" survives).
+    if text.lstrip("'").startswith(DANGEROUS_PREFIXES):
         return "'" + text
     return text
 
 
 def unescape_cell(text: str) -> str:
-    if len(text) >= 2 and text[0] == "'" and text[1:].startswith(DANGEROUS_PREFIXES):
+    if text.startswith("'") and text.lstrip("'").startswith(DANGEROUS_PREFIXES):
         return text[1:]
     return text

@@ -234,6 +234,14 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 
+# Client-number imports (R27): uploads over these limits are refused before any work.
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "100000"))
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
+CELERY_BEAT_SCHEDULE["imports-requeue-stale"] = {
+    "task": "imports.tasks.imports_requeue_stale",
+    "schedule": 60.0,
+}
+
 # Security. Production (DEBUG off) turns on HTTPS-only cookies, HSTS and redirects.
 SECURE = env_bool("SECURE", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -91,6 +91,12 @@ def _setup(firm, owner):
     return app_setup_for(firm).pk
 
 
+def _import_job(firm, owner):
+    from tests.imports.factories import ImportJobFactory
+
+    return ImportJobFactory(firm=firm, created_by=owner.user).pk
+
+
 # kwarg name -> builds an object of `firm` and returns the value for the URL.
 OBJECT_IN_FIRM = {
     "membership_id": _membership,
@@ -100,6 +106,7 @@ OBJECT_IN_FIRM = {
     "subscription_id": _subscription,
     "statement_id": _statement,
     "setup_id": _setup,
+    "job_id": _import_job,
 }
 
 

@@ -1,0 +1,279 @@
+"""End-to-end benchmark of the client-number import (issue 5 §8).
+
+For each size, the parent process creates a firm with that many clients and an
+uploaded file giving every client a new number, then runs the import in a fresh
+child process through the real task code (parse, validate, apply) so that the
+child's peak RSS is the import's own. The largest file is also imported with
+django-import-export in its bulk mode, on the same database, as the peer figure.
+
+Prints `name value unit` lines. Meant for PostgreSQL (DATABASE_URL)."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.test import override_settings
+
+SIZES = (10_000, 50_000, 100_000)
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor != "postgresql":
+        return os.environ.get("DATABASE_URL", "")
+    user = quote(db["USER"] or "")
+    password = quote(db["PASSWORD"] or "")
+    credentials = f"{user}:{password}@" if user else ""
+    return f"postgres://{credentials}{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _rss_peak_mb() -> float:
+    """This process's peak RSS. Not getrusage(): on Linux its maximum survives
+    exec, so a child would report the parent's peak."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Command(BaseCommand):
+    help = "Benchmark the client-number import against django-import-export."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES))
+        parser.add_argument("--no-peer", action="store_true")
+        parser.add_argument(
+            "--repeat",
+            type=int,
+            default=3,
+            help="Runs per measurement (ours and the peer alike); the best is kept.",
+        )
+        parser.add_argument("--child-ours", type=int, help=argparse_hidden())
+        parser.add_argument("--child-peer", type=int, help=argparse_hidden())
+        parser.add_argument("--media", default="", help=argparse_hidden())
+
+    def handle(self, *args, **options):
+        if options["child_ours"]:
+            return self._child_ours(options["child_ours"], options["media"])
+        if options["child_peer"]:
+            return self._child_peer(options["child_peer"], options["media"])
+        sizes = sorted(int(s) for s in options["sizes"].split(",") if s.strip())
+        if connection.vendor != "postgresql":
+            self.stderr.write("Note: the reference figures are for PostgreSQL (set DATABASE_URL).")
+        with tempfile.TemporaryDirectory() as media:
+            results = {}
+            for size in sizes:
+                firm, job_id = self._setup(size, media)
+                try:
+                    runs = []
+                    for _ in range(options["repeat"]):
+                        self._reset_numbers(firm, job_id)
+                        runs.append(self._child("--child-ours", job_id, media))
+                        self._check(firm, size)
+                    results[size] = self._best(runs)
+                    if size == sizes[-1] and not options["no_peer"]:
+                        runs = []
+                        for _ in range(options["repeat"]):
+                            self._reset_numbers(firm, job_id)
+                            runs.append(self._child("--child-peer", job_id, media))
+                            self._check(firm, size)
+                        results["peer"] = self._best(runs)
+                finally:
+                    self._teardown(firm)
+        largest = sizes[-1]
+        ours = results[largest]
+        lines = [("imports_rows_per_second", largest / ours["seconds"], "rows/s")]
+        if "peer" in results:
+            peer = largest / results["peer"]["seconds"]
+            lines += [
+                ("imports_peer_import_export_bulk_rows_per_second", peer, "rows/s"),
+                ("imports_speedup_vs_peer", (largest / ours["seconds"]) / peer, "x"),
+            ]
+        lines.append(("imports_peak_rss", ours["rss_mb"], "MB"))
+        for size in sizes:
+            lines += [
+                (f"imports_rows_per_second_{size}", size / results[size]["seconds"], "rows/s"),
+                (f"imports_peak_rss_{size}", results[size]["rss_mb"], "MB"),
+            ]
+        if "peer" in results:
+            lines.append(("imports_peer_peak_rss", results["peer"]["rss_mb"], "MB"))
+        for name, value, unit in lines:
+            self.stdout.write(f"{name} {value:.1f} {unit}")
+
+    # Parent ----------------------------------------------------------------------
+
+    def _child(self, flag: str, job_id: int, media: str) -> dict:
+        manage = str(settings.BASE_DIR / "manage.py")
+        command = [sys.executable, manage, "bench_imports", flag, str(job_id), "--media", media]
+        # The child uses this process's database, which `manage.py bench` may have
+        # switched to a throwaway copy.
+        env = {**os.environ, "DATABASE_URL": _database_url()}
+        out = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    def _setup(self, size: int, media: str):
+        from clients.models import Client
+        from imports.models import ImportJob, ImportMode
+        from practice.models import Firm, Membership, Role, User
+        from practice.tenancy import firm_scope
+
+        stamp = f"{time.time_ns() % 10**9:09d}"
+        with transaction.atomic():
+            firm = Firm.objects.create(
+                name=f"Bench {stamp}",
+                slug=f"bench-{stamp}",
+                country="FR",
+                currency="EUR",
+                language="en",
+            )
+            user = User.objects.create_user(email=f"bench-{stamp}@example.test")
+        lines = ["Company ID,Display name,Client number"]
+        with firm_scope(firm):
+            Membership.objects.create(firm=firm, user=user, role=Role.PRIMARY_ADMIN)
+            for start in range(0, size, 5000):
+                batch = []
+                for i in range(start, min(start + 5000, size)):
+                    company_id = f"7{firm.pk % 10**5:05d}{i:010d}"
+                    name = f"Client {i:06d} SARL"
+                    batch.append(
+                        Client(
+                            firm=firm,
+                            client_type="business",
+                            display_name=name,
+                            company_name=name,
+                            company_id=company_id,
+                            client_number=f"OLD-{i:06d}",
+                            search_name=name.lower(),
+                        )
+                    )
+                    lines.append(f'{company_id},"{name}",NEW-{i:06d}')
+                Client.objects.bulk_create(batch)
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE clients_client")
+            data = ("\r\n".join(lines) + "\r\n").encode()
+            with override_settings(MEDIA_ROOT=media):
+                job = ImportJob(
+                    firm=firm,
+                    created_by=user,
+                    mode=ImportMode.IMPORT,
+                    original_filename="bench.csv",
+                    size_bytes=len(data),
+                )
+                job.file.save("bench.csv", ContentFile(data), save=False)
+                job.save()
+        return firm, job.pk
+
+    @staticmethod
+    def _best(runs: list[dict]) -> dict:
+        """The fastest run (the machine may be shared), with the highest peak RSS."""
+        return {
+            "seconds": min(run["seconds"] for run in runs),
+            "rss_mb": max(run["rss_mb"] for run in runs),
+        }
+
+    def _reset_numbers(self, firm, job_id: int) -> None:
+        """Back to the state before any import: the old numbers, a fresh job."""
+        with connection.cursor() as cursor:
+            for table in ("imports_importrow", "practice_activityevent"):
+                cursor.execute(f"DELETE FROM {table} WHERE firm_id = %s", [firm.pk])  # noqa: S608
+            cursor.execute(
+                "UPDATE imports_importjob SET status = 'queued', attempts = 0, progress = 0,"
+                " finished_at = NULL WHERE id = %s",
+                [job_id],
+            )
+            cursor.execute(
+                "UPDATE clients_client SET client_number = 'OLD-' || RIGHT(company_id, 6)"
+                " WHERE firm_id = %s",
+                [firm.pk],
+            )
+
+    def _check(self, firm, size: int) -> None:
+        from clients.models import Client
+        from practice.tenancy import firm_scope
+
+        with firm_scope(firm):
+            done = Client.objects.filter(client_number__startswith="NEW-").count()
+        if done != size:
+            raise CommandError(f"Expected {size} updated clients, found {done}.")
+
+    def _teardown(self, firm) -> None:
+        with connection.cursor() as cursor:
+            for table in ("imports_importrow", "practice_activityevent"):
+                cursor.execute(f"DELETE FROM {table} WHERE firm_id = %s", [firm.pk])  # noqa: S608
+            cursor.execute(
+                "UPDATE imports_importjob SET source_id = NULL WHERE firm_id = %s", [firm.pk]
+            )
+            cursor.execute("DELETE FROM imports_importjob WHERE firm_id = %s", [firm.pk])
+            cursor.execute("DELETE FROM clients_client WHERE firm_id = %s", [firm.pk])
+        from practice.models import Membership, User
+
+        user_ids = list(Membership.unscoped.filter(firm=firm).values_list("user_id", flat=True))
+        firm.delete()
+        User.objects.filter(pk__in=user_ids).delete()
+
+    # Children --------------------------------------------------------------------
+
+    def _child_ours(self, job_id: int, media: str) -> None:
+        from imports.models import ImportJob
+        from imports.tasks import import_run
+
+        with override_settings(MEDIA_ROOT=media):
+            started = time.perf_counter()
+            import_run.apply(args=[job_id], throw=True)
+            seconds = time.perf_counter() - started
+        job = ImportJob.unscoped.get(pk=job_id)
+        if job.status != "done":
+            raise CommandError(f"The import failed: {job.failure_code}")
+        self.stdout.write(json.dumps({"seconds": seconds, "rss_mb": _rss_peak_mb()}))
+
+    def _child_peer(self, job_id: int, media: str) -> None:
+        import tablib
+        from import_export import fields, resources
+        from import_export.instance_loaders import CachedInstanceLoader
+
+        from clients.models import Client
+        from imports.models import ImportJob
+        from practice.tenancy import firm_scope
+
+        class ClientNumberResource(resources.ModelResource):
+            company_id = fields.Field(attribute="company_id", column_name="Company ID")
+            display_name = fields.Field(attribute="display_name", column_name="Display name")
+            client_number = fields.Field(attribute="client_number", column_name="Client number")
+
+            class Meta:
+                model = Client
+                fields = ("company_id", "display_name", "client_number")
+                import_id_fields = ("company_id",)
+                use_bulk = True
+                batch_size = 1000
+                skip_diff = True
+                instance_loader_class = CachedInstanceLoader
+
+        job = ImportJob.unscoped.select_related("firm").get(pk=job_id)
+        with override_settings(MEDIA_ROOT=media), firm_scope(job.firm):
+            started = time.perf_counter()
+            with job.file.open("rb") as handle:
+                dataset = tablib.Dataset().load(handle.read().decode("utf-8-sig"), format="csv")
+            result = ClientNumberResource().import_data(dataset, dry_run=False, raise_errors=True)
+            seconds = time.perf_counter() - started
+        if result.has_errors():
+            raise CommandError("django-import-export reported errors.")
+        self.stdout.write(json.dumps({"seconds": seconds, "rss_mb": _rss_peak_mb()}))
+
+
+def argparse_hidden():
+    import argparse
+
+    return argparse.SUPPRESS

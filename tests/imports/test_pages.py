@@ -1,0 +1,209 @@
+"""Upload page, job page with progress, error log, history (R27, R28)."""
+
+import csv
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django_scopes import scopes_disabled
+
+from imports.models import ImportJob, ImportStatus
+from practice.csvutil import EXPORT_HEADERS
+from tests.imports.conftest import csv_bytes, numbers_of
+from tests.imports.factories import ImportJobFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def post_file(client, firm, data, mode="import", name="clients.csv"):
+    return client.post(
+        reverse("imports:index", args=[firm.slug]),
+        {"file": SimpleUploadedFile(name, data, content_type="text/csv"), "mode": mode},
+    )
+
+
+def job_count():
+    with scopes_disabled():
+        return ImportJob.objects.count()
+
+
+@pytest.mark.parametrize("role", ["standard_member", "admin_member", "primary_admin"])
+def test_upload_page_shows_rules_and_limits_to_every_role(request, client_for, firm, role):
+    member = request.getfixturevalue(role)
+    response = client_for(member).get(reverse("imports:index", args=[firm.slug]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Client number" in body and "Numéro de client" in body
+    assert "100,000" in body and "10.0" in body
+    assert reverse("imports:index", args=[firm.slug]) in body  # in the navigation
+
+
+def test_upload_runs_and_redirects_to_the_job(
+    client_for, firm, standard_member, make_clients, django_capture_on_commit_callbacks
+):
+    (a,) = make_clients(None)
+    client = client_for(standard_member)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_file(client, firm, csv_bytes([[a.company_id, a.display_name, "N-1"]]))
+    with scopes_disabled():
+        job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("imports:job", args=[firm.slug, job.pk])
+    assert numbers_of([a]) == ["N-1"]
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert 'data-count="updated">1<' in page.content.decode()
+
+
+def test_r27_over_the_byte_limit_is_refused_before_any_work(
+    client_for, firm, standard_member, settings
+):
+    settings.IMPORT_MAX_BYTES = 100
+    response = post_file(client_for(standard_member), firm, csv_bytes([["1", "a", "b"]] * 10))
+    assert response.status_code == 400
+    assert "larger than the limit of 100" in response.content.decode()
+    assert job_count() == 0
+
+
+def test_r27_over_the_row_limit_is_refused_before_any_work(
+    client_for, firm, standard_member, settings
+):
+    settings.IMPORT_MAX_ROWS = 2
+    response = post_file(client_for(standard_member), firm, csv_bytes([["1", "a", "b"]] * 3))
+    assert response.status_code == 400
+    assert "more than 2 rows" in response.content.decode()
+    assert job_count() == 0
+
+
+def test_limits_are_read_from_the_environment(monkeypatch):
+    import importlib
+
+    import practice.settings as practice_settings
+
+    monkeypatch.setenv("IMPORT_MAX_ROWS", "5")
+    monkeypatch.setenv("IMPORT_MAX_BYTES", "1234")
+    monkeypatch.setenv("DEBUG", "1")
+    reloaded = importlib.reload(practice_settings)
+    try:
+        assert (reloaded.IMPORT_MAX_ROWS, reloaded.IMPORT_MAX_BYTES) == (5, 1234)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(practice_settings)
+
+
+@pytest.mark.parametrize(
+    "data", [b"\x00\x01binary", b"just some text\nwithout the columns\n", b"\x81\x8d\x8f"]
+)
+def test_r29_unreadable_file_gets_one_message_and_changes_nothing(
+    client_for, firm, standard_member, data
+):
+    response = post_file(client_for(standard_member), firm, data)
+    assert response.status_code == 400
+    assert response.content.decode().count('class="invalid-feedback d-block"') == 1
+    assert job_count() == 0
+
+
+def test_r28_progress_polls_until_done_then_stops(client_for, firm, standard_member):
+    with scopes_disabled():
+        job = ImportJobFactory(firm=firm, status=ImportStatus.RUNNING, progress=40, total_rows=1200)
+    client = client_for(standard_member)
+    url = reverse("imports:job", args=[firm.slug, job.pk])
+    running = client.get(url, headers={"HX-Request": "true"})
+    assert running.status_code == 200
+    body = running.content.decode()
+    assert 'hx-trigger="every 1s"' in body and "1,200 rows read" in body
+    assert "<html" not in body
+    with scopes_disabled():
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.DONE, updated_count=7)
+    done = client.get(url, headers={"HX-Request": "true"})
+    assert done.status_code == 286
+    assert "hx-trigger" not in done.content.decode()
+    assert 'data-count="updated">7<' in done.content.decode()
+    # Without JavaScript the full page works, with a plain refresh link while running.
+    assert client.get(url).status_code == 200
+
+
+def _error_log(client, firm, job):
+    response = client.get(reverse("imports:job_errors", args=[firm.slug, job.pk]))
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    return b"".join(response.streaming_content)
+
+
+@pytest.mark.parametrize(
+    ("language", "delimiter", "encoding"), [("en", ",", "utf-8"), ("fr", ";", "cp1252")]
+)
+def test_r28_error_log_round_trip(
+    client_for, firm, standard_member, make_clients, run_import, language, delimiter, encoding
+):
+    """Download the error log, correct it, upload it as it is: it works."""
+    a, b, c = make_clients(None, None, "TAKEN")
+    data = csv_bytes(
+        [
+            [a.company_id, a.display_name, "=A1"],
+            [b.company_id, b.display_name, "TAKEN"],
+            [c.company_id, c.display_name, "TAKEN"],
+        ],
+        language=language,
+        delimiter=delimiter,
+        encoding=encoding,
+    )
+    job = run_import(data)
+    assert (job.updated_count, job.failed_count) == (1, 2)
+    assert numbers_of([a]) == ["=A1"]
+
+    log = _error_log(client_for(standard_member), firm, job)
+    text = log.decode(encoding)
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter))
+    assert rows[0][:3] == list(EXPORT_HEADERS[language]) and len(rows[0]) == 4
+    assert [r[2] for r in rows[1:]] == ["TAKEN", "TAKEN"]
+    assert all(r[3] for r in rows[1:])
+
+    fixed = text.replace(f"{delimiter}TAKEN{delimiter}", f"{delimiter}B-1{delimiter}", 1)
+    retry = run_import(fixed.encode(encoding), name="errors.csv")
+    assert (retry.updated_count, retry.unchanged_count, retry.failed_count) == (1, 1, 0)
+    assert numbers_of([a, b, c]) == ["=A1", "B-1", "TAKEN"]
+
+
+def test_error_log_defuses_formulas(client_for, firm, standard_member, run_import):
+    job = run_import(csv_bytes([["=HYPERLINK(1)", "@x", "+1"]]))
+    log = _error_log(client_for(standard_member), firm, job).decode("utf-8-sig")
+    assert "'=HYPERLINK(1),'@x,'+1" in log
+
+
+def test_check_then_import(
+    client_for, firm, standard_member, make_clients, run_import, django_capture_on_commit_callbacks
+):
+    a, b = make_clients("1", "2")
+    check = run_import(
+        csv_bytes([[a.company_id, a.display_name, "2"], [b.company_id, b.display_name, "1"]]),
+        mode="check",
+    )
+    client = client_for(standard_member)
+    page = client.get(reverse("imports:job", args=[firm.slug, check.pk])).content.decode()
+    assert "What would change" in page and "nothing was changed" in page
+    assert numbers_of([a, b]) == ["1", "2"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("imports:job_confirm", args=[firm.slug, check.pk]))
+    with scopes_disabled():
+        job = ImportJob.objects.exclude(pk=check.pk).get()
+    assert response["Location"] == reverse("imports:job", args=[firm.slug, job.pk])
+    assert job.status == ImportStatus.DONE and job.source_id == check.pk
+    assert numbers_of([a, b]) == ["2", "1"]
+
+
+def test_history_lists_the_firms_imports_only(
+    client_for, firm, other_firm, standard_member, django_assert_max_num_queries
+):
+    with scopes_disabled():
+        for _ in range(5):
+            ImportJobFactory(firm=firm, created_by=standard_member.user)
+        ImportJobFactory(firm=other_firm, original_filename="theirs.csv")
+    client = client_for(standard_member)
+    url = reverse("imports:history", args=[firm.slug])
+    client.get(url)
+    with django_assert_max_num_queries(8):
+        response = client.get(url)
+    body = response.content.decode()
+    assert body.count("clients.csv") == 5 and "theirs.csv" not in body
