@@ -15,7 +15,7 @@ class Statement(TenantModel):
     """What the firm pays for one calendar month. Created complete, in one
     transaction, and never changed afterwards."""
 
-    month = models.DateField(_("month"), help_text="First day of the month.")
+    month = models.DateField(_("month"), help_text=_("First day of the month."))
     issued_at = models.DateTimeField(_("issued"), auto_now_add=True)
     line_count = models.PositiveIntegerField(_("lines"), default=0)
 

@@ -1,4 +1,5 @@
 import csv
+import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -72,7 +73,7 @@ def statements(request, firm_slug):
         {
             "statements": selectors.statements_for(firm=request.firm),
             "tab": "statements",
-            "last_month": f"{year}-{month:02d}",
+            "last_month": datetime.date(year, month, 1),
         },
     )
 

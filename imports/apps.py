@@ -3,3 +3,16 @@ from django.apps import AppConfig
 
 class ImportsConfig(AppConfig):
     name = "imports"
+
+    def ready(self):
+        from django.utils.translation import gettext_lazy as _
+
+        from practice.activity import register_verbs
+
+        register_verbs(
+            {
+                "import.completed": _("Imported client numbers from %(target)s"),
+                "import.undone": _("Undid the import of %(target)s"),
+                "client.number_changed": _("Changed the client number of %(target)s"),
+            }
+        )

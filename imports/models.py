@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_scopes import ScopedManager
 
 from imports.parsing import PARSE_ERRORS
@@ -9,14 +10,14 @@ from practice.models import TenantModel
 
 
 class ImportMode(models.TextChoices):
-    CHECK = "check", _("Check only")
-    IMPORT = "import", _("Import")
+    CHECK = "check", pgettext_lazy("import mode", "Check only")
+    IMPORT = "import", pgettext_lazy("import mode", "Import")
 
 
 class ImportStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
+    DONE = "done", pgettext_lazy("import status", "Done")
     FAILED = "failed", _("Failed")
 
 
@@ -88,7 +89,7 @@ class ImportJob(TenantModel):
     failure_code = models.CharField(max_length=24, blank=True)
     progress = models.PositiveSmallIntegerField(default=0)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
-    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    updated_count = models.PositiveIntegerField(pgettext_lazy("import count", "updated"), default=0)
     unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
     failed_count = models.PositiveIntegerField(_("failed"), default=0)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -102,7 +103,7 @@ class ImportJob(TenantModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The check-only run this import was started from.",
+        help_text=_("The check-only run this import was started from."),
     )
     undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
     undone_by = models.ForeignKey(

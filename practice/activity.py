@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from practice.models import ActivityEvent
@@ -42,12 +42,41 @@ VERB_SENTENCES = {
 _EXTRA_FIELD_LABELS = {
     "primary_admin": _("primary admin"),
     "clients": _("clients"),
+    "payer": _("who pays"),
+    "users": _("billable users"),
+    "features": _("features in use"),
+    "updated": pgettext_lazy("import count", "updated"),
+    "unchanged": _("unchanged"),
+    "failed": _("failed"),
+    "restored": _("restored"),
+    "not_restored": _("not restored"),
+    "import": _("import"),
+    "undo_import": _("undone import"),
+    "track": _("what to track"),
+    "accountants": _("connected accountants"),
+    "employees": _("employees"),
+    "from_firm": _("previous firm"),
+    "to_firm": _("new firm"),
+    "member": _("team member"),
+    "admin": _("account admin"),
 }
 
 
 def register_verbs(sentences: dict) -> None:
     """Let an app describe its own verbs (call from AppConfig.ready)."""
     VERB_SENTENCES.update(sentences)
+
+
+# Change keys that are no model field: key -> choices, so codes read as labels.
+_EXTRA_FIELD_CHOICES: dict[str, dict] = {}
+
+
+def register_change_labels(*, labels: dict | None = None, choices: dict | None = None) -> None:
+    """Let an app name the change keys it records that are no model field
+    (call from AppConfig.ready); `choices` maps a key to its TextChoices class."""
+    _EXTRA_FIELD_LABELS.update(labels or {})
+    for key, choice_class in (choices or {}).items():
+        _EXTRA_FIELD_CHOICES[key] = dict(choice_class.choices)
 
 
 def _model_for(target_type: str) -> type[models.Model] | None:
@@ -69,13 +98,15 @@ class Change:
     is_pair: bool = True
 
 
-def _label_value(field, value) -> str:
+def _label_value(field, value, name: str = "") -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
     if field is not None and field.choices:
         return str(dict(field.flatchoices).get(value, value))
+    if field is None and name in _EXTRA_FIELD_CHOICES and isinstance(value, str):
+        return str(_EXTRA_FIELD_CHOICES[name].get(value, value))
     return str(value)
 
 
@@ -110,9 +141,15 @@ def describe_changes(event: ActivityEvent) -> list[Change]:
             if name == "language":
                 rows.append(Change(label, _language_label(before), _language_label(after)))
             else:
-                rows.append(Change(label, _label_value(field, before), _label_value(field, after)))
+                rows.append(
+                    Change(
+                        label,
+                        _label_value(field, before, name),
+                        _label_value(field, after, name),
+                    )
+                )
         else:
-            rows.append(Change(label, "", _label_value(field, value), is_pair=False))
+            rows.append(Change(label, "", _label_value(field, value, name), is_pair=False))
     return rows
 
 

@@ -14,7 +14,8 @@ class SubscriptionsConfig(AppConfig):
     def ready(self):
         from django.utils.translation import gettext_lazy as _
 
-        from practice.activity import register_verbs
+        from practice.activity import register_change_labels, register_verbs
+        from subscriptions.models import Billing, TimeAccountOrigin
 
         register_verbs(
             {
@@ -28,5 +29,22 @@ class SubscriptionsConfig(AppConfig):
                 "app.invitation_sent": _("Invited the account admin of %(target)s"),
                 "app.invitation_resent": _("Invited the account admin of %(target)s again"),
                 "app.invitation_accepted": _("The client accepted the invitation to %(target)s"),
+                "subscription.enrolment_requested": _(
+                    "Enrolled %(target)s in wholesale billing (pending)"
+                ),
+                "subscription.enrolled": _("The wholesale enrolment of %(target)s completed"),
+                "subscription.started": _("Started the subscription %(target)s"),
+                "subscription.upgraded": _("Upgraded the subscription %(target)s"),
+                "subscription.downgraded": _("Downgraded the subscription %(target)s"),
+                "subscription.removed_from_wholesale": _(
+                    "Removed the subscription %(target)s from wholesale billing"
+                ),
+                "subscription.addon_added": _("Added the add-on %(target)s"),
+                "subscription.cancelled": _("Cancelled the subscription %(target)s"),
+                "client.usage_updated": _("Changed the usage of %(target)s"),
             }
+        )
+        register_change_labels(
+            labels={"account_id": _("Time account ID"), "origin": _("origin")},
+            choices={"payer": Billing, "origin": TimeAccountOrigin},
         )

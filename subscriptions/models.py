@@ -119,6 +119,8 @@ class DiscountPolicy(models.Model):
         max_digits=5,
         decimal_places=4,
         validators=RATE_VALIDATORS,
+        # Translators: help text, never %-formatted.
+        # xgettext:no-python-format
         help_text=_("0.3000 means 30 % off the list price, for the life of the subscription."),
     )
     direct_rate = models.DecimalField(
@@ -255,7 +257,7 @@ class ChargePeriod(TenantModel):
     discount_rate = models.DecimalField(max_digits=5, decimal_places=4)
     discount_until = models.DateField(null=True, blank=True)
     starts_on = models.DateField()
-    ends_on = models.DateField(null=True, blank=True, help_text="Exclusive.")
+    ends_on = models.DateField(null=True, blank=True, help_text=_("Exclusive."))
 
     class Meta:
         verbose_name = _("charge period")
