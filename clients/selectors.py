@@ -272,7 +272,16 @@ def client_page(
     if not column.sort_field:
         column, descending = COLUMNS["name"], False
     base = client_queryset(firm=firm, filters=filters)
-    total = base.order_by()[: COUNT_CAP + 1].count()
+    if filters.q.strip():
+        # A search matches few clients, spread over the whole sort index: read the
+        # matching ids once through the search indexes (this also gives the count)
+        # and page over them, instead of walking the sort index and filtering.
+        ids = list(base.order_by().values_list("pk", flat=True)[: COUNT_CAP + 1])
+        total = len(ids)
+        if total <= COUNT_CAP:
+            base = Client.objects.filter(firm=firm, pk__in=ids)
+    else:
+        total = base.order_by()[: COUNT_CAP + 1].count()
     qs = base.select_related("lead_accountant__user")
     after_cursor = Cursor.decode(after)
     before_cursor = Cursor.decode(before) if after_cursor is None else None
