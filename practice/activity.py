@@ -5,6 +5,7 @@ Apps add their verbs with `register_verbs({...})` from their AppConfig.ready();
 the client verbs of issue 3 are declared here so the log reads from day one."""
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.apps import apps
 from django.conf import settings
@@ -14,7 +15,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from practice.models import ActivityEvent
+from practice.models import ActivityEvent, Currency
+from practice.templatetags.money import format_money
 
 # verb -> sentence; %(target)s is the object's name at the time of the event.
 VERB_SENTENCES = {
@@ -148,6 +150,13 @@ def describe_changes(event: ActivityEvent) -> list[Change]:
                         _label_value(field, after, name),
                     )
                 )
+        elif name in Currency.values and isinstance(value, str):
+            # Money totals (e.g. an issued statement), shown in the reader's locale.
+            try:
+                shown = format_money(Decimal(value), name)
+            except (InvalidOperation, ValueError):
+                shown = value
+            rows.append(Change(name, "", shown, is_pair=False))
         else:
             rows.append(Change(label, "", _label_value(field, value, name), is_pair=False))
     return rows

@@ -185,3 +185,18 @@ def test_unknown_verbs_still_read(client_for, firm, admin_member):
     event(firm, admin_member.user, "import.finished", at(2), target_label="clients.csv")
     rows = page(client_for(admin_member), firm).context["rows"]
     assert rows[0]["sentence"] == "Import finished: clients.csv"
+
+
+def test_statement_totals_in_the_log_read_as_money_in_the_readers_language():
+    from django.utils import translation
+
+    from practice.activity import describe_changes
+    from practice.models import ActivityEvent
+
+    event = ActivityEvent(
+        verb="statement.issued", target_type="statement", changes={"EUR": "3255.00"}
+    )
+    with translation.override("fr"):
+        assert describe_changes(event)[0].after == "3\u202f255,00\xa0€"
+    with translation.override("en"):
+        assert describe_changes(event)[0].after == "€3,255.00"
