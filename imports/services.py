@@ -223,6 +223,7 @@ def _stage(job: ImportJob) -> None:
             # staged rows need no durability of their own (a re-run starts over).
             more = False
             with transaction.atomic():
+                _lock_job_and_firm(job)
                 for chunk in chunks:
                     total += len(chunk)
                     if total > max_rows:
@@ -247,6 +248,23 @@ def _stage(job: ImportJob) -> None:
             cursor.execute(f"ANALYZE {ImportRow._meta.db_table}")
             if _statistics_stale(cursor, Client._meta.db_table):
                 cursor.execute(f"ANALYZE {Client._meta.db_table}")
+
+
+def _lock_job_and_firm(job: ImportJob) -> None:
+    """What ImportRow's foreign keys would check for every row, done once: the
+    job and its firm exist, and stay until this transaction ends."""
+    if connection.vendor != "postgresql":
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {quote(ImportJob._meta.db_table)} j"  # noqa: S608
+            f" JOIN {quote(Firm._meta.db_table)} f ON f.id = j.firm_id"
+            " WHERE j.id = %s AND j.firm_id = %s FOR KEY SHARE",
+            [job.pk, job.firm_id],
+        )
+        if cursor.fetchone() is None:
+            raise IntegrityError(f"Import job {job.pk} no longer exists.")
 
 
 def _statistics_stale(cursor, table: str) -> bool:
