@@ -1,5 +1,6 @@
 """Writes for client-number imports (R26–R28): upload, run, undo."""
 
+import json
 import logging
 import time
 import unicodedata
@@ -153,12 +154,14 @@ def _clients_by_company_id(firm_id: int, company_ids: set[str]) -> dict[str, tup
     """company ID -> (pk, display name, client number) for one chunk of rows."""
     company_ids.discard("")
     if connection.vendor == "postgresql":
-        # One array parameter instead of thousands: much cheaper to send and plan.
+        # One parameter instead of thousands: much cheaper to send and plan. Sent
+        # as JSON, which is several times cheaper to encode than a list parameter.
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT company_id, id, display_name, client_number FROM {Client._meta.db_table}"  # noqa: S608
-                " WHERE firm_id = %s AND company_id = ANY(%s)",
-                [firm_id, list(company_ids)],
+                " WHERE firm_id = %s"
+                " AND company_id = ANY(ARRAY(SELECT jsonb_array_elements_text(%s::jsonb)))",
+                [firm_id, json.dumps(list(company_ids))],
             )
             rows = cursor.fetchall()
     else:
