@@ -155,7 +155,20 @@ class ImportRow(TenantModel):
     Holds the cells as read (for the error log), the client they matched, and
     the number the client had before (for the preview and for undo)."""
 
-    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
+    # Staging writes up to 100,000 rows at once: no per-row foreign-key checks
+    # (the staging transaction key-share-locks its job and firm instead, see
+    # services._stage), and no index on the job alone, since the composite
+    # indexes below all start with it. Deletions cascade through the ORM.
+    firm = models.ForeignKey(
+        "practice.Firm", on_delete=models.CASCADE, verbose_name=_("firm"), db_constraint=False
+    )
+    job = models.ForeignKey(
+        ImportJob,
+        on_delete=models.CASCADE,
+        related_name="rows",
+        db_index=False,
+        db_constraint=False,
+    )
     line = models.PositiveIntegerField()
     company_id = models.TextField(blank=True)
     display_name = models.TextField(blank=True)
