@@ -1,7 +1,10 @@
+import datetime
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -167,14 +170,29 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE = datetime.date(9998, 12, 31)
+
+
 class ActivityFilterForm(StyledFormMixin, forms.Form):
     """GET filters of the activity page: one person, a date range."""
 
     person = forms.ModelChoiceField(
         label=_("Person"), queryset=Membership.objects.none(), required=False
     )
-    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    # Bounded so the time-zone arithmetic of the selector cannot overflow.
+    start = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=DateInput(),
+        validators=[MinValueValidator(EARLIEST_DATE), MaxValueValidator(LATEST_DATE)],
+    )
+    end = forms.DateField(
+        label=_("To"),
+        required=False,
+        widget=DateInput(),
+        validators=[MinValueValidator(EARLIEST_DATE), MaxValueValidator(LATEST_DATE)],
+    )
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)

@@ -200,3 +200,18 @@ def test_statement_totals_in_the_log_read_as_money_in_the_readers_language():
         assert describe_changes(event)[0].after == "3\u202f255,00\xa0€"
     with translation.override("en"):
         assert describe_changes(event)[0].after == "€3,255.00"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"start": "0001-01-01"}, {"end": "9999-12-31"}, {"start": "9999-12-31", "end": "9999-12-31"}],
+)
+def test_extreme_dates_are_refused_with_an_error_not_a_crash(client_for, log, admin_member, params):
+    """Dates at the calendar's ends overflowed the time-zone arithmetic (500)."""
+    c = client_for(admin_member)
+    response = c.get(reverse("activity", args=[admin_member.firm.slug]), params)
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    export = c.get(reverse("activity_export", args=[admin_member.firm.slug]), params)
+    assert export.status_code == 200
+    b"".join(export.streaming_content)
