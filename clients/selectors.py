@@ -173,6 +173,9 @@ class RowCompare(Expression):
         return f"({', '.join(left)}) {self.op} ({', '.join(right)})", params
 
 
+MAX_PK = 2**63 - 1
+
+
 @dataclass(frozen=True)
 class Cursor:
     value: str | None
@@ -192,6 +195,9 @@ class Cursor:
         except (ValueError, TypeError, binascii.Error):
             return None
         if not isinstance(pk, int) or not (value is None or isinstance(value, str)):
+            return None
+        # A forged token must not reach the database with values it cannot bind.
+        if not 0 < pk <= MAX_PK or (value is not None and "\x00" in value):
             return None
         return cls(value, pk)
 

@@ -127,6 +127,18 @@ def test_a_forged_cursor_is_ignored(client_for, standard_member, make_client, ur
         assert web.get(urls("list") + f"?after={token}").status_code == 200
 
 
+def test_a_cursor_with_unbindable_values_is_ignored(client_for, standard_member, make_client, urls):
+    """A token that decodes to a pk beyond 64 bits, or a NUL in the value, crashed the query."""
+    make_client(display_name="Only")
+    web = client_for(standard_member)
+    for forged in (Cursor("a", 10**30), Cursor("a", -1), Cursor("a\x00", 1)):
+        assert Cursor.decode(forged.encode()) is None
+        for key in ("after", "before"):
+            response = web.get(urls("list") + f"?{key}={forged.encode()}&sort=-client_number")
+            assert response.status_code == 200
+            assert [c.display_name for c in response.context["rows"]] == ["Only"]
+
+
 def test_r13_list_query_count_does_not_grow_with_rows(
     client_for, standard_member, admin_member, make_client, urls, django_assert_max_num_queries
 ):
