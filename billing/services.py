@@ -6,7 +6,7 @@ import json
 from collections import defaultdict
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from billing.models import Statement, StatementLine, StatementTotal
 from billing.pricing import Segment, charge_between, month_bounds, sum_by_currency
 from clients.models import Client
-from practice.models import Firm, User
-from practice.services import activity_record
+from practice.models import Firm, Membership
+from practice.services import activity_record, require_admin
 from subscriptions.models import ChargePeriod, Payer, Price, Product
 
 
@@ -116,12 +116,19 @@ def _insert_lines(statement: Statement, lines: list[dict]) -> None:
             )
 
 
-def statement_generate(*, firm: Firm, year: int, month: int, by: User | None = None) -> Statement:
+def statement_generate(
+    *, firm: Firm, year: int, month: int, by: Membership | None = None
+) -> Statement:
     """Issue the firm's statement for a finished month: one line per subscription
     the firm paid during the month, prorated by day, totals per currency.
+    `by` is the admin issuing it early; None is the scheduled run (R2).
 
     Idempotent: when the month's statement exists it is returned unchanged (the
     database allows one per firm and month, so concurrent runs also end with one)."""
+    if by is not None:
+        require_admin(by)
+        if by.firm_id != firm.pk:
+            raise PermissionDenied(_("Only the firm's admins manage billing."))
     first, next_first = month_bounds(year, month)
     if next_first > timezone.localdate():
         raise ValidationError(_("A month's statement is issued once the month is over."))
@@ -195,7 +202,7 @@ def statement_generate(*, firm: Firm, year: int, month: int, by: User | None = N
             )
             activity_record(
                 firm=firm,
-                by=by,
+                by=by.user if by else None,
                 verb="statement.issued",
                 target=statement,
                 target_label=f"{first:%Y-%m}",

@@ -85,7 +85,7 @@ def statement_issue(request, firm_slug):
     year, month = services.previous_month()
     try:
         statement = services.statement_generate(
-            firm=request.firm, year=year, month=month, by=request.user
+            firm=request.firm, year=year, month=month, by=request.membership
         )
     except ValidationError as exc:
         for message in exc.messages:

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
@@ -16,7 +16,7 @@ from clients.models import BillingChoice
 from subscriptions import services
 from subscriptions.models import Billing
 from tests.clients.factories import ClientFactory
-from tests.practice.factories import BillingProfileFactory
+from tests.practice.factories import BillingProfileFactory, MembershipFactory
 from tests.subscriptions.conftest import set_today
 from tests.subscriptions.factories import SubscriptionFactory, product
 
@@ -218,3 +218,25 @@ def test_r2_statements_are_for_admins(firm, standard_member, client_for):
     c = client_for(standard_member)
     assert c.get(reverse("billing:statement", args=[firm.slug, stmt.pk])).status_code == 403
     assert c.get(reverse("billing:statements", args=[firm.slug])).status_code == 403
+
+
+def test_r2_a_forged_issue_post_by_a_standard_member_is_refused(
+    firm, other_firm, standard_member, admin_member, client_for
+):
+    """R2: issuing a statement is refused in the view and in the service, not only
+    hidden in the template."""
+    response = client_for(standard_member).post(
+        reverse("billing:statement_issue", args=[firm.slug])
+    )
+    assert response.status_code == 403
+    with scope(firm=firm):
+        assert not Statement.objects.exists()
+        with pytest.raises(PermissionDenied):
+            billing_services.statement_generate(firm=firm, year=2025, month=2, by=standard_member)
+        with scopes_disabled():
+            outsider = MembershipFactory(firm=other_firm, role="admin")
+        with pytest.raises(PermissionDenied):
+            billing_services.statement_generate(firm=firm, year=2025, month=2, by=outsider)
+        assert not Statement.objects.exists()
+        stmt = billing_services.statement_generate(firm=firm, year=2025, month=2, by=admin_member)
+        assert stmt.firm_id == firm.pk
