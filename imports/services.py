@@ -165,7 +165,7 @@ def _clients_by_company_id(firm_id: int, company_ids: set[str]) -> dict[str, tup
             )
             rows = cursor.fetchall()
     else:
-        rows = Client.objects.filter(company_id__in=company_ids).values_list(
+        rows = Client.objects.filter(firm_id=firm_id, company_id__in=company_ids).values_list(
             "company_id", "pk", "display_name", "client_number"
         )
     return {company_id: (pk, name, number) for company_id, pk, name, number in rows}
