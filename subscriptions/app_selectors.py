@@ -12,7 +12,8 @@ PICKER_LIMIT = 20
 def client_search(*, firm: Firm, q: str, limit: int = PICKER_LIMIT) -> list[Client]:
     """Active clients whose name contains `q` or whose client number starts with it,
     at most `limit` of them: the picker never loads the whole client list."""
-    q = (q or "").strip()
+    # The database refuses NUL characters in text: a crafted query would 500.
+    q = (q or "").replace("\x00", "").strip()
     if not q:
         return []
     condition = Q(client_number__startswith=q)

@@ -198,7 +198,8 @@ def wholesale_clients(*, firm: Firm, q: str = "") -> QuerySet[Client]:
     qs = Client.objects.filter(firm=firm, billing=BillingChoice.WHOLESALE).select_related(
         "lead_accountant__user"
     )
-    q = (q or "").strip()
+    # The database refuses NUL characters in text: a crafted query would 500.
+    q = (q or "").replace("\x00", "").strip()
     if q:
         from django.db.models import Q
 

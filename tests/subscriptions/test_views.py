@@ -237,3 +237,22 @@ def test_cost_view_counts_direct_months_from_the_current_start(
     )
     discounted = [r for r in rows if r.direct < r.wholesale]
     assert len(discounted) == 10  # months 3..12 of the subscription
+
+
+def test_searches_ignore_nul_characters_the_database_would_refuse(
+    firm, primary_admin, client_for, wholesale, make_client
+):
+    """A crafted ?q= with a NUL character made PostgreSQL refuse the query (500)."""
+    from subscriptions.app_selectors import client_search
+
+    with scopes_disabled():
+        named = wholesale("plus").client
+        named.display_name = "Zeta Bakery"
+        named.save()
+    c = client_for(primary_admin)
+    response = c.get(_url("billing:index", firm), {"q": "ze\x00ta"})
+    assert response.status_code == 200
+    assert "Zeta Bakery" in response.content.decode()
+    with scope(firm=firm):
+        assert [x.pk for x in client_search(firm=firm, q="ze\x00ta")] == [named.pk]
+        assert client_search(firm=firm, q="\x00") == []
