@@ -315,7 +315,9 @@ def _fail_rows(qs, ids: list[int], **fields) -> None:
 
 def _conflicts(moving, target: str):
     """(row, client, holder, holder_moves) for moving rows whose target number is held."""
-    holder = Client.objects.filter(client_number=OuterRef(target)).exclude(pk=OuterRef("client_id"))
+    holder = Client.objects.filter(
+        firm_id=OuterRef("firm_id"), client_number=OuterRef(target)
+    ).exclude(pk=OuterRef("client_id"))
     return (
         moving.filter(**{f"{target}__isnull": False})
         .annotate(holder=Subquery(holder.values("pk")[:1]))
@@ -331,9 +333,9 @@ def _apply(*, firm: Firm, moving, target: str, by: User | None, source: dict) ->
     unique constraint on the way: clients whose current number another moving row
     wants are cleared first, then every target is set in one statement."""
     client_ids = moving.values("client_id")
-    Client.objects.filter(pk__in=client_ids, client_number__in=moving.values(target)).update(
-        client_number=None
-    )
+    Client.objects.filter(
+        firm=firm, pk__in=client_ids, client_number__in=moving.values(target)
+    ).update(client_number=None)
     targets_sql, params = (
         moving.annotate(new_number=F(target))
         .values("client_id", "new_number")
@@ -600,12 +602,14 @@ def import_job_undo(*, firm: Firm, job: ImportJob, by: Membership) -> ImportJob:
     require_import_access(by)
     if not firm_import_lock_in_transaction(firm.pk):
         raise ValidationError(_("An import is running for this firm. Try again when it is done."))
-    job = ImportJob.objects.select_for_update(of=("self",)).get(pk=job.pk)
+    job = ImportJob.objects.select_for_update(of=("self",)).get(firm=firm, pk=job.pk)
     if not job.can_undo:
         raise ValidationError(_("This import can't be undone."))
     rows = ImportRow.objects.filter(job=job, outcome=RowOutcome.UPDATED)
     rows.update(undo="")
-    current = Client.objects.filter(pk=OuterRef("client_id")).values("client_number")[:1]
+    current = Client.objects.filter(firm_id=OuterRef("firm_id"), pk=OuterRef("client_id")).values(
+        "client_number"
+    )[:1]
     changed = list(
         rows.annotate(current=Subquery(current))
         .exclude(current=F("client_number"))
