@@ -74,12 +74,18 @@ def firm_create(*, name: str, country: str, currency: str, language: str, by: Us
     return firm
 
 
-def require_admin(membership: Membership) -> None:
+def require_admin(membership: Membership, firm: Firm | None = None) -> None:
+    """Admins and the primary admin manage team and billing (R2); with `firm`,
+    the member must also belong to that firm."""
+    if firm is not None and membership.firm_id != firm.pk:
+        raise PermissionDenied(_("Only the firm's admins can do this."))
     if not membership.is_admin:
         raise PermissionDenied(_("Only the firm's admins can do this."))
 
 
-def require_primary_admin(membership: Membership) -> None:
+def require_primary_admin(membership: Membership, firm: Firm | None = None) -> None:
+    if firm is not None and membership.firm_id != firm.pk:
+        raise PermissionDenied(_("Only the firm's primary admin can do this."))
     if not membership.is_primary_admin:
         raise PermissionDenied(_("Only the firm's primary admin can do this."))
 
@@ -146,7 +152,7 @@ def _send_invitation(invitation: Invitation, language: str) -> None:
 def invitation_create(
     *, firm: Firm, email: str, role: str, by: Membership, language: str = ""
 ) -> Invitation:
-    require_admin(by)
+    require_admin(by, firm=firm)
     email = email.strip().lower()
     if role not in (Role.ADMIN, Role.STANDARD):
         raise ValidationError({"role": _("Choose admin or standard.")})
@@ -184,7 +190,7 @@ def invitation_resend(
     *, firm: Firm, invitation: Invitation, by: Membership, language: str = ""
 ) -> Invitation:
     """Send a fresh link valid for another 30 days; earlier links stop working."""
-    require_admin(by)
+    require_admin(by, firm=firm)
     if invitation.status != InvitationStatus.PENDING:
         raise ValidationError(_("Only pending invitations can be sent again."))
     invitation.nonce = Invitation._meta.get_field("nonce").default()
@@ -197,7 +203,7 @@ def invitation_resend(
 
 @transaction.atomic
 def invitation_revoke(*, firm: Firm, invitation: Invitation, by: Membership) -> Invitation:
-    require_admin(by)
+    require_admin(by, firm=firm)
     if invitation.status != InvitationStatus.PENDING:
         raise ValidationError(_("Only pending invitations can be withdrawn."))
     invitation.status = InvitationStatus.REVOKED
@@ -240,7 +246,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
 def membership_change_role(
     *, firm: Firm, membership: Membership, role: str, by: Membership
 ) -> Membership:
-    require_admin(by)
+    require_admin(by, firm=firm)
     if role not in (Role.ADMIN, Role.STANDARD):
         raise ValidationError(_("The primary admin role is handed over, not assigned."))
     if membership.is_primary_admin:
@@ -278,7 +284,7 @@ def membership_deactivate(
     *, firm: Firm, membership: Membership, by: Membership, reassign_to: Membership | None = None
 ) -> Membership:
     """Deactivate a member. Their clients go to `reassign_to` first when they lead any."""
-    require_admin(by)
+    require_admin(by, firm=firm)
     if membership.is_primary_admin:
         raise ValidationError(
             _("Hand the primary admin role to someone else before deactivating this person.")
@@ -316,7 +322,7 @@ def membership_deactivate(
 
 @transaction.atomic
 def membership_reactivate(*, firm: Firm, membership: Membership, by: Membership) -> Membership:
-    require_admin(by)
+    require_admin(by, firm=firm)
     if membership.is_active:
         return membership
     membership.is_active = True
@@ -336,7 +342,7 @@ def membership_reactivate(*, firm: Firm, membership: Membership, by: Membership)
 def primary_admin_transfer(*, firm: Firm, to: Membership, by: Membership) -> Membership:
     """Hand the primary admin role to another active member (R2). The previous
     primary admin becomes an admin. The database allows one primary admin per firm."""
-    require_primary_admin(by)
+    require_primary_admin(by, firm=firm)
     if to.pk == by.pk:
         raise ValidationError(_("You are already the primary admin."))
     if to.firm_id != firm.pk or not to.is_active:
@@ -359,7 +365,7 @@ def primary_admin_transfer(*, firm: Firm, to: Membership, by: Membership) -> Mem
 
 @transaction.atomic
 def billing_profile_update(*, firm: Firm, by: Membership, **fields) -> BillingProfile:
-    require_admin(by)
+    require_admin(by, firm=firm)
     profile, _created = BillingProfile.objects.get_or_create(firm=firm)
     changes = {}
     for name, value in fields.items():
@@ -378,7 +384,7 @@ def billing_profile_update(*, firm: Firm, by: Membership, **fields) -> BillingPr
 
 @transaction.atomic
 def firm_update(*, firm: Firm, by: Membership, **fields) -> Firm:
-    require_admin(by)
+    require_admin(by, firm=firm)
     changes = {}
     for name, value in fields.items():
         before = getattr(firm, name)

@@ -200,7 +200,7 @@ def subscription_start_direct(
 ) -> Subscription:
     """A client with no subscription subscribes later, at the direct discount (R5).
     Wholesale is offered only when the client is created."""
-    require_admin(by)
+    require_admin(by, firm=firm)
     Client.objects.select_for_update(of=("self",)).filter(firm=firm, pk=client.pk).first()
     if _live_plan(client) is not None:
         raise ValidationError(_("%(client)s already has a subscription.") % {"client": client})
@@ -264,7 +264,7 @@ def subscription_change_plan(
 ) -> Subscription:
     """Upgrade (R16) or downgrade (R18) a plan, within R19. Refuses with every
     reason that applies; the change takes effect today."""
-    require_admin(by)
+    require_admin(by, firm=firm)
     if direction not in (rules.UPGRADE, rules.DOWNGRADE):
         raise ValidationError(_("Choose an upgrade or a downgrade."))
     subscription = _locked(subscription)
@@ -325,7 +325,7 @@ def subscription_remove_from_wholesale(
     """The client takes over its billing: the direct discount for what remains of
     its first months (counted from the start date), then the list price. Add-ons
     the firm paid move with the plan. Needed before the client can be deleted (R12)."""
-    require_admin(by)
+    require_admin(by, firm=firm)
     subscription = _locked(subscription)
     if subscription.is_addon:
         raise ValidationError(_("Remove the plan from wholesale billing; its add-ons follow."))
@@ -363,7 +363,7 @@ def subscription_addon_add(
 ) -> Subscription:
     """Add Payroll or Time to a plan. On a wholesale plan the firm chooses who pays
     the add-on (split billing, R20); a client paying its plan pays its add-ons."""
-    require_admin(by)
+    require_admin(by, firm=firm)
     return addon_create(firm=firm, subscription=subscription, product=product, payer=payer, by=by)
 
 
@@ -429,7 +429,7 @@ def state_message(subscription: Subscription) -> str:
 def subscription_cancel(*, firm: Firm, subscription: Subscription, by: Membership) -> Subscription:
     """Cancel an add-on, or a plan the client pays (its add-ons end with it).
     A plan billed to the firm is removed from wholesale first."""
-    require_admin(by)
+    require_admin(by, firm=firm)
     subscription = _locked(subscription)
     if not subscription.is_live:
         return subscription
@@ -563,7 +563,7 @@ def subscription_start_wholesale_after_transfer(
     `client.wholesale_offer_until` (inclusive); afterwards only direct pricing.
     The client's live plan moves to wholesale, or `product` starts as a new one.
     Like any new wholesale subscription it is pending until enrolment (R16)."""
-    require_admin(by)
+    require_admin(by, firm=firm)
     client = Client.objects.select_for_update(of=("self",)).get(firm=firm, pk=client.pk)
     if client.wholesale_offer_until is None or today() > client.wholesale_offer_until:
         raise ValidationError(

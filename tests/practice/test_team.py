@@ -282,3 +282,22 @@ def test_r1_firm_switcher_after_a_post_does_not_reuse_an_action_url(client_for, 
     response = client_for(person).post(url("team_invite", a.firm), {"email": "", "role": "x"})
     assert response.status_code == 400
     assert switch_targets(response)[b.firm.slug] == url("team", b.firm)
+
+
+def test_r2_services_refuse_an_admin_of_another_firm(firm, other_firm, primary_admin):
+    """R2: admin rights hold in the admin's own firm only, even if a caller passes
+    another firm's membership to a service."""
+    from django.core.exceptions import PermissionDenied
+    from django_scopes import scopes_disabled
+
+    from practice import services
+    from tests.practice.factories import MembershipFactory
+
+    with scopes_disabled():
+        outsider = MembershipFactory(firm=other_firm, role="primary_admin")
+        with pytest.raises(PermissionDenied):
+            services.invitation_create(
+                firm=firm, email="x@example.test", role="standard", by=outsider
+            )
+        with pytest.raises(PermissionDenied):
+            services.primary_admin_transfer(firm=firm, to=primary_admin, by=outsider)
