@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from practice.models import Membership, TenantModel
+from practice.models import Firm, Membership, TenantModel
 
 CLIENT_NUMBER_MAX_LENGTH = 100
 
@@ -246,7 +246,23 @@ class AccountantInvitation(models.Model):
         return self.kind == AccountantInvitationKind.TRANSFER
 
 
+class BinaryCharField(models.CharField):
+    """A CharField compared byte by byte: collation "C" on PostgreSQL, which is
+    how SQLite always compares text. Codes and the folded search name need no
+    linguistic order, and byte comparisons make every index on them cheaper to
+    search and to keep up (a prefix LIKE then uses a plain btree index too)."""
+
+    def db_parameters(self, connection):
+        params = super().db_parameters(connection)
+        if connection.vendor == "postgresql" and not self.db_collation:
+            params["collation"] = "C"
+        return params
+
+
 class Client(TenantModel):
+    # Each of the indexes below leads with firm_id (or a key that belongs to one
+    # firm), so the foreign keys carry no index of their own.
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, verbose_name=_("firm"), db_index=False)
     # The client's own company account (named so as not to clash with company_id, R7).
     company_account = models.ForeignKey(
         Company,
@@ -255,6 +271,7 @@ class Client(TenantModel):
         on_delete=models.SET_NULL,
         related_name="firm_clients",
         verbose_name=_("client company"),
+        db_index=False,
     )
     client_type = models.CharField(_("client type"), max_length=12, choices=ClientType.choices)
     display_name = models.CharField(_("display name"), max_length=200)
@@ -265,10 +282,10 @@ class Client(TenantModel):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     address = models.TextField(_("address"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
-    company_id = models.CharField(
-        _("company ID"), max_length=20, unique=True, default=new_company_id, editable=False
+    company_id = BinaryCharField(
+        _("company ID"), max_length=20, default=new_company_id, editable=False
     )
-    client_number = models.CharField(
+    client_number = BinaryCharField(
         _("client number"), max_length=CLIENT_NUMBER_MAX_LENGTH, null=True, blank=True
     )
     lead_accountant = models.ForeignKey(
@@ -278,6 +295,7 @@ class Client(TenantModel):
         on_delete=models.PROTECT,
         related_name="lead_clients",
         verbose_name=_("lead accountant"),
+        db_index=False,
     )
     status = models.CharField(
         _("status"), max_length=10, choices=ClientStatus.choices, default=ClientStatus.ACTIVE
@@ -321,7 +339,7 @@ class Client(TenantModel):
         editable=False,
     )
     products_summary = models.CharField(_("products"), max_length=200, blank=True, editable=False)
-    search_name = models.CharField(max_length=400, editable=False, default="")
+    search_name = BinaryCharField(max_length=400, editable=False, default="")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -329,25 +347,34 @@ class Client(TenantModel):
     class Meta:
         verbose_name = _("client")
         verbose_name_plural = _("clients")
-        # The list filters on (firm, status) and pages by keyset on (sort column, id);
-        # each index leads with firm_id so a firm's rows stay together (and the
-        # schema can be distributed by firm). PostgreSQL-only indexes (trigram
-        # search, client-number prefix) live in migration 0003.
+        # Few indexes, because a client-number import rewrites every row it
+        # touches in each of them. The list pages by keyset on (sort column, id):
+        # - by name: (firm, search_name, id), the status filter read on the way
+        #   (most clients are active);
+        # - by number: the per-firm unique index for the numbered clients, then
+        #   (firm, id) for the few without a number;
+        # - by lead accountant: a lead belongs to one firm, so the index leads with it
+        #   (it also serves the foreign key).
+        # PostgreSQL-only indexes (trigram name search) live in migration 0003.
         indexes = [
-            models.Index(
-                fields=["firm", "status", "search_name", "id"], name="client_firm_status_name"
-            ),
             models.Index(fields=["firm", "search_name", "id"], name="client_firm_name"),
             models.Index(
-                fields=["firm", "status", "client_number", "id"], name="client_firm_status_number"
+                fields=["firm", "id"],
+                condition=Q(client_number__isnull=True),
+                name="client_firm_without_number",
             ),
-            models.Index(fields=["firm", "client_number", "id"], name="client_firm_number"),
             models.Index(
-                fields=["firm", "lead_accountant", "status", "search_name", "id"],
-                name="client_firm_lead_name",
+                fields=["lead_accountant", "status", "search_name", "id"],
+                name="client_lead_status_name",
+            ),
+            models.Index(
+                fields=["company_account"],
+                condition=Q(company_account__isnull=False),
+                name="client_company_account",
             ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["company_id"], name="client_company_id_unique"),
             models.UniqueConstraint(
                 fields=["firm", "client_number"],
                 condition=Q(client_number__isnull=False),

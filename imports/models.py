@@ -160,7 +160,11 @@ class ImportRow(TenantModel):
     # services._stage), and no index on the job alone, since the composite
     # indexes below all start with it. Deletions cascade through the ORM.
     firm = models.ForeignKey(
-        "practice.Firm", on_delete=models.CASCADE, verbose_name=_("firm"), db_constraint=False
+        "practice.Firm",
+        on_delete=models.CASCADE,
+        verbose_name=_("firm"),
+        db_constraint=False,
+        db_index=False,
     )
     job = models.ForeignKey(
         ImportJob,

@@ -6,10 +6,13 @@ first pass over the bytes; the delimiter and the header language by the header
 line. Any file that cannot be read raises ParseError with one clear message."""
 
 import codecs
+import contextlib
 import csv
 import io
+import queue
+import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, NamedTuple
 
@@ -219,3 +222,53 @@ def chunked(rows, size: int) -> Iterator[list]:
             chunk = []
     if chunk:
         yield chunk
+
+
+_END = object()
+
+
+@contextlib.contextmanager
+def read_ahead(rows: Iterable, size: int, depth: int = 2) -> Iterator[Iterator[list]]:
+    """`chunked(rows, size)`, produced by a background thread up to `depth` chunks
+    ahead: the file is parsed while the caller waits on the database.
+
+    Memory stays bounded by `depth` chunks. Leaving the block early (an error,
+    a limit reached) stops the thread before the block exits; an exception
+    raised while reading is raised again in the caller."""
+    ready: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def hand_over(item) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for chunk in chunked(rows, size):
+                if not hand_over(chunk):
+                    return
+            hand_over(_END)
+        except BaseException as exc:  # handed to the caller, raised there
+            hand_over(exc)
+
+    def consume() -> Iterator[list]:
+        while True:
+            item = ready.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    worker = threading.Thread(target=produce, name="import-read-ahead", daemon=True)
+    worker.start()
+    try:
+        yield consume()
+    finally:
+        stop.set()
+        worker.join()

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from clients.models import CLIENT_NUMBER_MAX_LENGTH, Client
 from imports.bulk import copy_rows
 from imports.locks import firm_import_lock, firm_import_lock_in_transaction
 from imports.models import ImportJob, ImportMode, ImportRow, ImportStatus, RowOutcome
-from imports.parsing import CsvReader, ParseError, chunked, inspect
+from imports.parsing import CsvReader, ParseError, chunked, inspect, read_ahead
 from practice.models import ActivityEvent, Firm, Membership, User
 from practice.services import activity_record
 
@@ -217,28 +217,28 @@ def _stage(job: ImportJob) -> None:
         fmt = reader.format
         _touch(job, encoding=fmt.encoding, delimiter=fmt.delimiter, language=fmt.language)
         total = 0
-        chunks = chunked(reader, CHUNK_ROWS)
         committed_at = None
         more = True
-        while more:
-            # Each commit waits for a disk flush: report progress after the first
-            # chunk, then about once a second rather than after every chunk. The
-            # staged rows need no durability of their own (a re-run starts over).
-            more = False
-            with transaction.atomic():
-                _lock_job_and_firm(job)
-                for chunk in chunks:
-                    total += len(chunk)
-                    if total > max_rows:
-                        raise ParseError("too_many_rows")
-                    _stage_chunk(job, chunk)
-                    progress = 5 + int(75 * min(reader.bytes_read() / size, 1))
-                    _touch(job, progress=progress, total_rows=total)
-                    now = time.monotonic()
-                    if committed_at is None or now - committed_at >= PROGRESS_SECONDS:
-                        committed_at = now
-                        more = True
-                        break
+        with read_ahead(reader, CHUNK_ROWS) as chunks:
+            while more:
+                # Each commit waits for a disk flush: report progress after the first
+                # chunk, then about once a second rather than after every chunk. The
+                # staged rows need no durability of their own (a re-run starts over).
+                more = False
+                with transaction.atomic():
+                    _lock_job_and_firm(job)
+                    for chunk in chunks:
+                        total += len(chunk)
+                        if total > max_rows:
+                            raise ParseError("too_many_rows")
+                        _stage_chunk(job, chunk)
+                        progress = 5 + int(75 * min(reader.bytes_read() / size, 1))
+                        _touch(job, progress=progress, total_rows=total)
+                        now = time.monotonic()
+                        if committed_at is None or now - committed_at >= PROGRESS_SECONDS:
+                            committed_at = now
+                            more = True
+                            break
         reader.detach()
     finally:
         stream.close()
@@ -313,19 +313,28 @@ def _fail_rows(qs, ids: list[int], **fields) -> None:
         qs.filter(pk__in=ids[start : start + CHUNK_ROWS]).update(**fields)
 
 
-def _conflicts(moving, target: str):
-    """(row, client, holder, holder_moves) for moving rows whose target number is held."""
-    holder = Client.objects.filter(
-        firm_id=OuterRef("firm_id"), client_number=OuterRef(target)
-    ).exclude(pk=OuterRef("client_id"))
-    return (
-        moving.filter(**{f"{target}__isnull": False})
-        .annotate(holder=Subquery(holder.values("pk")[:1]))
-        .filter(holder__isnull=False)
-        .annotate(holder_moves=Exists(moving.filter(client_id=OuterRef("holder"))))
-        .values_list("pk", "client_id", "holder", "holder_moves")
-        .iterator(chunk_size=CHUNK_ROWS)
+def _conflicts(moving, target: str, firm_id: int):
+    """(row, client, holder, holder_moves) for moving rows whose target number is
+    held by another client of the firm; holder_moves tells whether that client is
+    itself among the moving rows. Joins rather than a lookup per row: every row of
+    a large file is checked, and only swaps and clashes come back."""
+    moving_sql, params = (
+        moving.annotate(m_id=F("pk"), m_client=F("client_id"), m_target=F(target))
+        .values("m_id", "m_client", "m_target")
+        .query.sql_with_params()
     )
+    clients = connection.ops.quote_name(Client._meta.db_table)
+    sql = f"""
+        SELECT m.m_id, m.m_client, c.id, (h.m_client IS NOT NULL)
+        FROM ({moving_sql}) m
+        JOIN {clients} c
+          ON c.firm_id = %s AND c.client_number = m.m_target AND c.id <> m.m_client
+        LEFT JOIN (SELECT DISTINCT n.m_client FROM ({moving_sql}) n) h ON h.m_client = c.id
+        WHERE m.m_target IS NOT NULL
+    """  # noqa: S608 - identifiers come from the models, values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, firm_id, *params])
+        return [(row, client, holder, bool(moves)) for row, client, holder, moves in cursor]
 
 
 def _apply(*, firm: Firm, moving, target: str, by: User | None, source: dict) -> None:
@@ -455,7 +464,7 @@ def _validate_and_apply(job: ImportJob) -> None:
             outcome=RowOutcome.FAILED, reason="duplicate_number"
         )
         candidates.filter(client_number=F("previous_number")).update(outcome=RowOutcome.UNCHANGED)
-        taken = _cascade(_conflicts(candidates, "client_number"))
+        taken = _cascade(_conflicts(candidates, "client_number", firm.pk))
         _fail_rows(rows, taken, outcome=RowOutcome.FAILED, reason="number_taken")
 
         if job.mode == ImportMode.IMPORT:
@@ -617,7 +626,7 @@ def import_job_undo(*, firm: Firm, job: ImportJob, by: Membership) -> ImportJob:
     )
     _fail_rows(rows, changed, undo="changed_since")
     moving = rows.filter(undo="")
-    taken = _cascade(_conflicts(moving, "previous_number"))
+    taken = _cascade(_conflicts(moving, "previous_number", firm.pk))
     _fail_rows(rows, taken, undo="number_taken")
     _apply(
         firm=firm,
