@@ -21,7 +21,7 @@ from imports.bulk import copy_rows
 from imports.locks import firm_import_lock, firm_import_lock_in_transaction
 from imports.models import ImportJob, ImportMode, ImportRow, ImportStatus, RowOutcome
 from imports.parsing import CsvReader, ParseError, chunked, inspect
-from practice.models import ActivityEvent, Firm, Membership, User
+from practice.models import Firm, Membership, User
 from practice.services import activity_record
 
 logger = logging.getLogger(__name__)
@@ -348,63 +348,6 @@ def _apply(*, firm: Firm, moving, target: str, by: User | None, source: dict) ->
             f" updated_at = %s FROM ({targets_sql}) m"
             f" WHERE {table}.id = m.client_id AND {table}.firm_id = %s",
             [timezone.now(), *params, firm.pk],
-        )
-    before, after = ("previous_number", "client_number")
-    if target == "previous_number":
-        before, after = after, before
-    _record_number_changes(
-        firm=firm, moving=moving, before=before, after=after, by=by, source=source
-    )
-
-
-def _record_number_changes(*, firm, moving, before: str, after: str, by, source: dict) -> None:
-    """One activity entry per client whose number changed, written in bulk."""
-    now = timezone.now()
-    if connection.vendor == "postgresql":
-        ((key, value),) = source.items()
-        rows_sql, rows_params = (
-            moving.annotate(
-                old_number=F(before), new_number=F(after), label=F("client__display_name")
-            )
-            .values("firm_id", "client_id", "old_number", "new_number", "label")
-            .query.sql_with_params()
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                INSERT INTO {connection.ops.quote_name(ActivityEvent._meta.db_table)}
-                    (firm_id, actor_id, verb, target_type, target_id, target_label, changes, created_at)
-                SELECT r.firm_id, %s, 'client.number_changed', 'client', r.client_id,
-                       LEFT(r.label, 255),
-                       jsonb_build_object(
-                           'client_number', jsonb_build_array(r.old_number, r.new_number),
-                           %s::text, %s::bigint
-                       ),
-                       %s
-                FROM ({rows_sql}) r
-                """,  # noqa: S608 - identifiers come from the models, values are parameters
-                [by.pk if by else None, key, value, now, *rows_params],
-            )
-        return
-    rows = moving.values_list("client_id", before, after, "client__display_name").iterator(
-        chunk_size=CHUNK_ROWS
-    )
-    for chunk in chunked(rows, CHUNK_ROWS):
-        ActivityEvent.objects.bulk_create(
-            [
-                ActivityEvent(
-                    firm=firm,
-                    actor=by,
-                    verb="client.number_changed",
-                    target_type="client",
-                    target_id=client_id,
-                    target_label=name[:255],
-                    changes={"client_number": [old, new], **source},
-                    created_at=now,
-                )
-                for client_id, old, new, name in chunk
-            ],
-            batch_size=CHUNK_ROWS,
         )
 
 
