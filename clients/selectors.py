@@ -369,13 +369,21 @@ def client_export_values(*, firm: Firm, filters: ClientFilters, sort: str = "nam
 # Profile ---------------------------------------------------------------------
 
 
-def client_history(*, firm: Firm, client_id: int, limit: int = 200) -> list[ActivityEvent]:
-    """The client's activity log, newest first (R9 history tab)."""
-    return list(
+def client_history(*, firm: Firm, client_id: int, limit: int = 200) -> list:
+    """The client's activity log, newest first (R9 history tab), merged with the
+    client-number changes of imports and their undos, which are recorded on the
+    import's rows rather than as activity entries. Each entry has an actor, a
+    created_at, a verb and changes; the import ones also a sentence and job_id."""
+    from imports.selectors import client_number_changes
+
+    entries = list(
         ActivityEvent.objects.filter(firm=firm, target_type="client", target_id=client_id)
         .select_related("actor")
         .order_by("-created_at", "-id")[:limit]
     )
+    entries += client_number_changes(firm=firm, client_id=client_id, limit=limit)
+    entries.sort(key=lambda entry: entry.created_at, reverse=True)
+    return entries[:limit]
 
 
 def readable_changes(event: ActivityEvent) -> list[tuple[str, str, str]]:

@@ -12,6 +12,7 @@ from clients.models import (
     ClientStatus,
     Company,
 )
+from clients.selectors import client_history
 from practice.models import Firm, Membership, User
 from practice.services import activity_record
 
@@ -163,13 +164,8 @@ def client_update(*, firm: Firm, client: Client, by: Membership, version: int, *
         .get(firm=firm, pk=client.pk)
     )
     if current.version != version:
-        from practice.models import ActivityEvent
-
-        last = (
-            ActivityEvent.objects.filter(firm=firm, target_type="client", target_id=client.pk)
-            .select_related("actor")
-            .first()
-        )
+        # The latest edit, import or undo of an import that touched the client.
+        last = next(iter(client_history(firm=firm, client_id=client.pk, limit=1)), None)
         who = str(last.actor) if last and last.actor else _("someone else")
         raise ClientConflict(
             _(

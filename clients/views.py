@@ -27,6 +27,7 @@ from clients.forms import (
 )
 from clients.models import BillingChoice, Client, ClientStatus
 from practice.csvutil import EXPORT_HEADERS, escape_cell
+from practice.models import ActivityEvent
 from practice.tenancy import firm_scope, get_in_firm_or_404
 
 PROFILE_TABS = ("overview", "products", "team", "documents", "tax", "history")
@@ -501,9 +502,10 @@ def client_detail(request, firm_slug, client_id):
     elif tab == "history":
         from practice.activity import describe
 
-        events = list(selectors.client_history(firm=request.firm, client_id=client.pk))
+        events = selectors.client_history(firm=request.firm, client_id=client.pk)
         for event in events:
-            event.sentence = describe(event)
+            if isinstance(event, ActivityEvent):
+                event.sentence = describe(event)
         context["events"] = [(event, selectors.readable_changes(event)) for event in events]
     if _htmx_partial(request) and request.htmx.target == "client-tab":
         return render(request, "clients/detail.html#tab_panel", context)

@@ -20,8 +20,8 @@ from clients.models import CLIENT_NUMBER_MAX_LENGTH, Client
 from imports.bulk import copy_rows
 from imports.locks import firm_import_lock, firm_import_lock_in_transaction
 from imports.models import ImportJob, ImportMode, ImportRow, ImportStatus, RowOutcome
-from imports.parsing import CsvReader, ParseError, chunked, inspect, read_ahead
-from practice.models import ActivityEvent, Firm, Membership, User
+from imports.parsing import CsvReader, ParseError, inspect, read_ahead
+from practice.models import Firm, Membership
 from practice.services import activity_record
 
 logger = logging.getLogger(__name__)
@@ -337,7 +337,7 @@ def _conflicts(moving, target: str, firm_id: int):
         return [(row, client, holder, bool(moves)) for row, client, holder, moves in cursor]
 
 
-def _apply(*, firm: Firm, moving, target: str, by: User | None, source: dict) -> None:
+def _apply(*, firm: Firm, moving, target: str) -> None:
     """Give each moving row's client its target number, never tripping the per-firm
     unique constraint on the way: clients whose current number another moving row
     wants are cleared first, then every target is set in one statement."""
@@ -357,63 +357,6 @@ def _apply(*, firm: Firm, moving, target: str, by: User | None, source: dict) ->
             f" updated_at = %s FROM ({targets_sql}) m"
             f" WHERE {table}.id = m.client_id AND {table}.firm_id = %s",
             [timezone.now(), *params, firm.pk],
-        )
-    before, after = ("previous_number", "client_number")
-    if target == "previous_number":
-        before, after = after, before
-    _record_number_changes(
-        firm=firm, moving=moving, before=before, after=after, by=by, source=source
-    )
-
-
-def _record_number_changes(*, firm, moving, before: str, after: str, by, source: dict) -> None:
-    """One activity entry per client whose number changed, written in bulk."""
-    now = timezone.now()
-    if connection.vendor == "postgresql":
-        ((key, value),) = source.items()
-        rows_sql, rows_params = (
-            moving.annotate(
-                old_number=F(before), new_number=F(after), label=F("client__display_name")
-            )
-            .values("firm_id", "client_id", "old_number", "new_number", "label")
-            .query.sql_with_params()
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                INSERT INTO {connection.ops.quote_name(ActivityEvent._meta.db_table)}
-                    (firm_id, actor_id, verb, target_type, target_id, target_label, changes, created_at)
-                SELECT r.firm_id, %s, 'client.number_changed', 'client', r.client_id,
-                       LEFT(r.label, 255),
-                       jsonb_build_object(
-                           'client_number', jsonb_build_array(r.old_number, r.new_number),
-                           %s::text, %s::bigint
-                       ),
-                       %s
-                FROM ({rows_sql}) r
-                """,  # noqa: S608 - identifiers come from the models, values are parameters
-                [by.pk if by else None, key, value, now, *rows_params],
-            )
-        return
-    rows = moving.values_list("client_id", before, after, "client__display_name").iterator(
-        chunk_size=CHUNK_ROWS
-    )
-    for chunk in chunked(rows, CHUNK_ROWS):
-        ActivityEvent.objects.bulk_create(
-            [
-                ActivityEvent(
-                    firm=firm,
-                    actor=by,
-                    verb="client.number_changed",
-                    target_type="client",
-                    target_id=client_id,
-                    target_label=name[:255],
-                    changes={"client_number": [old, new], **source},
-                    created_at=now,
-                )
-                for client_id, old, new, name in chunk
-            ],
-            batch_size=CHUNK_ROWS,
         )
 
 
@@ -468,13 +411,7 @@ def _validate_and_apply(job: ImportJob) -> None:
         _fail_rows(rows, taken, outcome=RowOutcome.FAILED, reason="number_taken")
 
         if job.mode == ImportMode.IMPORT:
-            _apply(
-                firm=firm,
-                moving=candidates,
-                target="client_number",
-                by=job.created_by,
-                source={"import": job.pk},
-            )
+            _apply(firm=firm, moving=candidates, target="client_number")
         counts = dict(rows.values("outcome").annotate(n=Count("pk")).values_list("outcome", "n"))
         job.total_rows = sum(counts.values())
         job.updated_count = counts.get(RowOutcome.UPDATED, 0)
@@ -628,13 +565,7 @@ def import_job_undo(*, firm: Firm, job: ImportJob, by: Membership) -> ImportJob:
     moving = rows.filter(undo="")
     taken = _cascade(_conflicts(moving, "previous_number", firm.pk))
     _fail_rows(rows, taken, undo="number_taken")
-    _apply(
-        firm=firm,
-        moving=moving,
-        target="previous_number",
-        by=by.user,
-        source={"undo_import": job.pk},
-    )
+    _apply(firm=firm, moving=moving, target="previous_number")
     job.restored_count = moving.update(undo="restored")
     job.not_restored_count = len(changed) + len(taken)
     job.undone_at = timezone.now()

@@ -7,6 +7,7 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("<int:job_id>/", views.job_detail, name="job"),
     path("<int:job_id>/errors.csv", views.job_errors, name="job_errors"),
+    path("<int:job_id>/changes.csv", views.job_changes, name="job_changes"),
     path("<int:job_id>/import/", views.job_confirm, name="job_confirm"),
     path("<int:job_id>/undo/", views.job_undo, name="job_undo"),
 ]

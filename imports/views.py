@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -10,7 +10,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from imports import selectors, services
 from imports.forms import UploadForm
-from imports.models import ImportJob, ImportMode, RowOutcome
+from imports.models import ImportJob, ImportMode, ImportStatus, RowOutcome
 from practice.csvutil import EXPORT_HEADERS
 from practice.tenancy import get_in_firm_or_404
 
@@ -78,16 +78,29 @@ def job_detail(request, firm_slug, job_id):
     return render(request, "imports/job.html", context)
 
 
+def _csv_download(job: ImportJob, chunks, filename: str) -> StreamingHttpResponse:
+    charset = "windows-1252" if job.encoding == "cp1252" else "utf-8"
+    response = StreamingHttpResponse(chunks, content_type=f"text/csv; charset={charset}")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 def job_errors(request, firm_slug, job_id):
     """Download the error log (R28)."""
     job = get_in_firm_or_404(ImportJob, firm=request.firm, pk=job_id)
     services.require_import_access(request.membership)
-    charset = "windows-1252" if job.encoding == "cp1252" else "utf-8"
-    response = StreamingHttpResponse(
-        selectors.error_log_chunks(job=job), content_type=f"text/csv; charset={charset}"
+    return _csv_download(
+        job, selectors.error_log_chunks(job=job), selectors.error_log_filename(job)
     )
-    response["Content-Disposition"] = f'attachment; filename="{selectors.error_log_filename(job)}"'
-    return response
+
+
+def job_changes(request, firm_slug, job_id):
+    """Download every client number a finished import changed, before and after."""
+    job = get_in_firm_or_404(ImportJob, firm=request.firm, pk=job_id)
+    services.require_import_access(request.membership)
+    if job.mode != ImportMode.IMPORT or job.status != ImportStatus.DONE:
+        raise Http404
+    return _csv_download(job, selectors.changes_chunks(job=job), selectors.changes_filename(job))
 
 
 @require_POST

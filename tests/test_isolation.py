@@ -92,9 +92,12 @@ def _setup(firm, owner):
 
 
 def _import_job(firm, owner):
+    from imports.models import ImportMode
     from tests.imports.factories import ImportJobFactory
 
-    return ImportJobFactory(firm=firm, created_by=owner.user).pk
+    # A finished import, not a check: the changes download answers for it in its
+    # own firm, so the 404 other firms get comes from the tenancy check.
+    return ImportJobFactory(firm=firm, created_by=owner.user, mode=ImportMode.IMPORT).pk
 
 
 # kwarg name -> builds an object of `firm` and returns the value for the URL.

@@ -26,4 +26,6 @@ def urls(firm):
 
 
 # travel(days=..., seconds=...): move the clock for model timestamps and signed links.
+# make_clients / run_import: imports change client numbers, shown in the history.
+from tests.imports.conftest import make_clients, run_import  # noqa: E402, F401
 from tests.practice.conftest import travel  # noqa: E402, F401

@@ -6,14 +6,20 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from django_scopes import scopes_disabled
 
-from imports.models import ImportJob, ImportStatus
+from imports.models import ImportJob, ImportRow, ImportStatus
 from practice.csvutil import EXPORT_HEADERS
 from tests.imports.conftest import csv_bytes, numbers_of
 from tests.imports.factories import ImportJobFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def row(client, number):
+    return [client.company_id, client.display_name, number]
 
 
 def post_file(client, firm, data, mode="import", name="clients.csv"):
@@ -207,3 +213,106 @@ def test_history_lists_the_firms_imports_only(
         response = client.get(url)
     body = response.content.decode()
     assert body.count("clients.csv") == 5 and "theirs.csv" not in body
+
+
+def _changes_csv(client, firm, job, *, delimiter=",", encoding="utf-8"):
+    response = client.get(reverse("imports:job_changes", args=[firm.slug, job.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    disposition = response["Content-Disposition"]
+    text = b"".join(response.streaming_content).decode(encoding).lstrip("\ufeff")
+    return disposition, list(csv.reader(io.StringIO(text), delimiter=delimiter))
+
+
+@pytest.mark.parametrize(
+    ("language", "delimiter", "encoding"), [("en", ",", "utf-8"), ("fr", ";", "cp1252")]
+)
+def test_changes_csv_lists_every_updated_row_like_the_upload(
+    client_for, firm, standard_member, make_clients, run_import, language, delimiter, encoding
+):
+    a, b, c, d = make_clients("1", None, "3", "4")
+    data = csv_bytes(
+        [row(a, "=10"), row(b, "20"), row(c, "3"), [d.company_id, "Wrong name", "40"]],
+        language=language,
+        delimiter=delimiter,
+        encoding=encoding,
+    )
+    job = run_import(data, name="march.csv")
+    assert (job.updated_count, job.unchanged_count, job.failed_count) == (2, 1, 1)
+    client = client_for(standard_member)
+    page = client.get(reverse("imports:job", args=[firm.slug, job.pk])).content.decode()
+    assert reverse("imports:job_changes", args=[firm.slug, job.pk]) in page
+
+    disposition, rows = _changes_csv(client, firm, job, delimiter=delimiter, encoding=encoding)
+    assert disposition == 'attachment; filename="march-changes.csv"'
+    company_id, name, number = EXPORT_HEADERS[language]
+    with translation.override(language):
+        previous = gettext("Previous client number")
+    assert rows == [
+        [company_id, name, previous, number],
+        [a.company_id, a.display_name, "1", "'=10"],
+        [b.company_id, b.display_name, "", "20"],
+    ]
+    if language == "en":
+        assert previous == "Previous client number"
+
+
+def test_changes_csv_after_undo_says_which_numbers_came_back(
+    client_for, firm, standard_member, make_clients, run_import
+):
+    a, b = make_clients("A0", "B0")
+    job = run_import(csv_bytes([row(a, "A1"), row(b, "B1")]))
+    with scopes_disabled():
+        type(b).objects.filter(pk=b.pk).update(client_number="B2")
+    client = client_for(standard_member)
+    client.post(reverse("imports:job_undo", args=[firm.slug, job.pk]))
+    _disposition, rows = _changes_csv(client, firm, job)
+    assert rows == [
+        ["Company ID", "Display name", "Previous client number", "Client number", "Undo"],
+        [a.company_id, a.display_name, "A0", "A1", "Previous number restored."],
+        [
+            b.company_id,
+            b.display_name,
+            "B0",
+            "B1",
+            "Not restored: the number has changed since the import.",
+        ],
+    ]
+
+
+def test_changes_csv_streams_every_row_of_a_large_import(client_for, firm, standard_member):
+    with scopes_disabled():
+        job = ImportJobFactory(firm=firm, mode="import", updated_count=4500)
+        ImportRow.objects.bulk_create(
+            ImportRow(
+                firm=firm,
+                job=job,
+                line=line,
+                company_id=f"C{line}",
+                display_name=f"Client {line}",
+                client_number=f"N{line}",
+                previous_number=None if line % 2 else f"P{line}",
+                outcome="failed" if line % 3 == 0 else "updated",
+            )
+            for line in range(2, 4502)
+        )
+    _disposition, rows = _changes_csv(client_for(standard_member), firm, job)
+    expected = [line for line in range(2, 4502) if line % 3]
+    assert [r[0] for r in rows[1:]] == [f"C{line}" for line in expected]
+    assert rows[-1] == ["C4501", "Client 4501", "", "N4501"]
+
+
+def test_changes_csv_only_for_finished_imports_of_the_firm(
+    client_for, firm, other_firm, standard_member, make_clients, run_import
+):
+    (a,) = make_clients("1")
+    check = run_import(csv_bytes([row(a, "2")]), mode="check")
+    with scopes_disabled():
+        running = ImportJobFactory(firm=firm, mode="import", status=ImportStatus.RUNNING)
+        theirs = ImportJobFactory(firm=other_firm, mode="import", updated_count=1)
+    client = client_for(standard_member)
+    page = client.get(reverse("imports:job", args=[firm.slug, check.pk])).content.decode()
+    assert "Download the changes" not in page
+    for job in (check, running, theirs):
+        url = reverse("imports:job_changes", args=[firm.slug, job.pk])
+        assert client.get(url).status_code == 404

@@ -1,8 +1,10 @@
 """Row rules of the client-number import (R26), run through the real task."""
 
 import pytest
+from django.urls import reverse
 from django_scopes import scopes_disabled
 
+from clients.selectors import client_history
 from imports.models import ImportStatus
 from practice.models import ActivityEvent
 from tests.clients.factories import ClientFactory
@@ -143,28 +145,44 @@ def test_r26_number_freed_by_the_file_can_be_taken(make_clients, run_import):
     assert numbers_of([a, b]) == ["FREE", "NEXT"]
 
 
-def test_r26_check_only_changes_nothing_and_previews_old_to_new(make_clients, run_import):
+def test_r26_check_only_changes_nothing_and_previews_old_to_new(make_clients, run_import, firm):
     a, b = make_clients("1", "2")
     job = run_import(csv_bytes([row(a, "2"), row(b, "1")]), mode="check")
     assert job.status == ImportStatus.DONE and job.updated_count == 2
     assert numbers_of([a, b]) == ["1", "2"]
     with scopes_disabled():
         preview = list(job.rows.values_list("previous_number", "client_number"))
-        assert not ActivityEvent.objects.filter(verb="client.number_changed").exists()
+        assert not ActivityEvent.objects.filter(firm=firm).exists()
+        assert client_history(firm=firm, client_id=a.pk) == []
     assert preview == [("1", "2"), ("2", "1")]
 
 
-def test_activity_records_the_import_and_each_number(make_clients, run_import, firm):
+def test_activity_records_the_import_and_each_number(
+    make_clients, run_import, firm, standard_member, client_for
+):
+    """The firm's activity log gets one summary line per import; each number it
+    changed shows in that client's history, read from the import's rows."""
     a, b = make_clients("1", None)
     job = run_import(csv_bytes([row(a, "10"), row(b, "20"), ["0", "x", "1"]]))
     with scopes_disabled():
         events = ActivityEvent.objects.filter(firm=firm)
-        summary = events.get(verb="import.completed")
-        changes = {e.target_id: e.changes for e in events.filter(verb="client.number_changed")}
-    assert summary.target_id == job.pk
+        (summary,) = events
+        histories = {c: client_history(firm=firm, client_id=c.pk) for c in (a, b)}
+    assert (summary.verb, summary.target_id) == ("import.completed", job.pk)
     assert summary.changes == {"updated": 2, "unchanged": 0, "failed": 1}
-    assert changes[a.pk]["client_number"] == ["1", "10"]
-    assert changes[b.pk]["client_number"] == [None, "20"]
+    assert [(e.job_id, e.actor, e.changes) for e in histories[a]] == [
+        (job.pk, standard_member.user, {"client_number": ["1", "10"]})
+    ]
+    assert [(e.job_id, e.changes) for e in histories[b]] == [
+        (job.pk, {"client_number": [None, "20"]})
+    ]
+    web = client_for(standard_member)
+    for client, before, after in ((a, "1", "10"), (b, "—", "20")):
+        html = web.get(
+            reverse("clients:detail", args=[firm.slug, client.pk]) + "?tab=history"
+        ).content.decode()
+        assert "Changed the client number by importing clients.csv" in html
+        assert f'<td>{before}</td><td aria-hidden="true">→</td><td>{after}</td>' in html
 
 
 def test_r26_numbers_are_per_firm(make_clients, run_import, other_firm):

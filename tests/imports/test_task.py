@@ -5,8 +5,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from clients.selectors import client_history
 from imports import services, tasks
 from imports.models import ImportJob, ImportRow, ImportStatus
+from imports.selectors import NumberChange
 from practice.models import ActivityEvent
 from tests.imports.conftest import csv_bytes, numbers_of
 
@@ -27,13 +29,27 @@ def events(verb):
         return ActivityEvent.objects.filter(verb=verb).count()
 
 
-def test_rerunning_a_finished_job_does_not_apply_it_again(make_clients, run_import):
+def number_history(firm, clients):
+    """Each client's history as (restored?, before, after), newest first."""
+    with scopes_disabled():
+        return [
+            [
+                (e.restored, e.before, e.after)
+                for e in client_history(firm=firm, client_id=c.pk)
+                if isinstance(e, NumberChange)
+            ]
+            for c in clients
+        ]
+
+
+def test_rerunning_a_finished_job_does_not_apply_it_again(make_clients, run_import, firm):
     a, b = make_clients("1", "2")
     job = run_import(csv_bytes([row(a, "2"), row(b, "1")]))
-    before = versions([a, b]), events("client.number_changed")
+    before = versions([a, b]), events("import.completed"), number_history(firm, [a, b])
+    assert before[1:] == (1, [[(False, "1", "2")], [(False, "2", "1")]])
     tasks.import_run.delay(job.pk)
     tasks.import_run.delay(job.pk)
-    assert (versions([a, b]), events("client.number_changed")) == before
+    assert (versions([a, b]), events("import.completed"), number_history(firm, [a, b])) == before
     assert numbers_of([a, b]) == ["2", "1"]
 
 
@@ -63,6 +79,11 @@ def test_a_job_interrupted_mid_way_starts_over_and_ends_like_an_uninterrupted_ru
     assert (job.status, job.attempts) == (ImportStatus.DONE, 2)
     assert (job.updated_count, job.failed_count, job.total_rows) == (3, 1, 4)
     assert numbers_of([a, b, c]) == ["2", "1", "3"]
+    assert number_history(firm, [a, b, c]) == [
+        [(False, "1", "2")],
+        [(False, "2", "1")],
+        [(False, None, "3")],
+    ]
 
 
 def test_stale_running_job_is_requeued_then_completes(
@@ -128,7 +149,7 @@ def test_missing_file_fails_the_job_with_a_reason(firm):
     assert (job.status, job.failure_code) == (ImportStatus.FAILED, "file_missing")
 
 
-def test_all_or_nothing_when_applying_fails(make_clients, run_import, monkeypatch):
+def test_all_or_nothing_when_applying_fails(make_clients, run_import, monkeypatch, firm):
     """Issue 5 §4: valid rows are applied together or not at all."""
     a, b = make_clients("1", "2")
 
@@ -145,7 +166,8 @@ def test_all_or_nothing_when_applying_fails(make_clients, run_import, monkeypatc
     job = run_import(csv_bytes([row(a, "2"), row(b, "1")]))
     assert (job.status, job.failure_code) == (ImportStatus.FAILED, "error")
     assert numbers_of([a, b]) == ["1", "2"]
-    assert events("client.number_changed") == 0
+    assert events("import.completed") == 0
+    assert number_history(firm, [a, b]) == [[], []]
 
 
 def undo(client, firm, job):
@@ -164,6 +186,11 @@ def test_undo_restores_previous_numbers(
         job.refresh_from_db()
     assert (job.restored_count, job.not_restored_count) == (3, 0) and job.undone_at
     assert events("import.undone") == 1
+    assert number_history(firm, [a, b, c]) == [
+        [(True, "2", "1"), (False, "1", "2")],
+        [(True, "1", "2"), (False, "2", "1")],
+        [(True, "NEW", None), (False, None, "NEW")],
+    ]
     # A second undo is refused.
     response = undo(client_for(standard_member), firm, job)
     assert "can&#x27;t be undone" in response.content.decode()
