@@ -199,7 +199,6 @@ class ImportRow(TenantModel):
     class Meta:
         indexes = [
             models.Index(fields=["job", "outcome", "line"], name="importrow_job_outcome_line"),
-            models.Index(fields=["job", "client"], name="importrow_job_client"),
         ]
 
     def __str__(self):

@@ -26,7 +26,7 @@ from practice.services import activity_record
 
 logger = logging.getLogger(__name__)
 
-CHUNK_ROWS = 10_000
+CHUNK_ROWS = 5_000
 FAILED, UPDATED = str(RowOutcome.FAILED), str(RowOutcome.UPDATED)
 STAGED_COLUMNS = [
     "firm_id",
@@ -219,7 +219,7 @@ def _stage(job: ImportJob) -> None:
         total = 0
         committed_at = None
         more = True
-        with read_ahead(reader, CHUNK_ROWS) as chunks:
+        with read_ahead(reader, CHUNK_ROWS, depth=1) as chunks:
             while more:
                 # Each commit waits for a disk flush: report progress after the first
                 # chunk, then about once a second rather than after every chunk. The

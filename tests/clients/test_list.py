@@ -266,3 +266,28 @@ def test_row_values_are_html_escaped(client_for, standard_member, make_client, u
     body = html.split("<tbody>")[1]
     assert "<script>alert" not in body and "<b>1</b>" not in body and "<img src=x>" not in body
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in body
+
+
+@pytest.mark.django_db
+def test_codes_and_search_name_compare_byte_by_byte_on_every_database():
+    """Client numbers, company IDs and the folded name sort byte by byte, as SQLite
+    always does: on PostgreSQL the columns carry collation "C", which keeps the
+    number prefix search on the unique index and the import's index upkeep cheap."""
+    from django.db import connection
+
+    from clients.models import Client
+
+    if connection.vendor != "postgresql":
+        assert all(
+            Client._meta.get_field(name).db_parameters(connection)["collation"] is None
+            for name in ("client_number", "company_id", "search_name")
+        )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name, collation_name FROM information_schema.columns"
+            " WHERE table_name = 'clients_client'"
+            " AND column_name IN ('client_number', 'company_id', 'search_name')"
+        )
+        collations = dict(cursor.fetchall())
+    assert collations == {"client_number": "C", "company_id": "C", "search_name": "C"}

@@ -156,3 +156,49 @@ def test_escaped_cells_unescape_to_the_same_text(text):
     escaped = escape_cell(text)
     assert unescape_cell(escaped) == text
     assert not escaped.startswith(DANGEROUS_PREFIXES)
+
+
+def test_read_ahead_yields_every_chunk_in_order():
+    from imports.parsing import read_ahead
+
+    with read_ahead(iter(range(23)), 5) as chunks:
+        got = list(chunks)
+    assert got == [
+        [0, 1, 2, 3, 4],
+        [5, 6, 7, 8, 9],
+        [10, 11, 12, 13, 14],
+        [15, 16, 17, 18, 19],
+        [20, 21, 22],
+    ]
+
+
+def test_read_ahead_raises_a_reading_error_in_the_caller():
+    from imports.parsing import ParseError, read_ahead
+
+    def rows():
+        yield from range(7)
+        raise ParseError("not_csv")
+
+    seen = []
+    with pytest.raises(ParseError) as caught, read_ahead(rows(), 5) as chunks:
+        for chunk in chunks:
+            seen.append(chunk)
+    assert caught.value.code == "not_csv"
+    assert seen == [[0, 1, 2, 3, 4]]
+
+
+def test_read_ahead_stops_its_thread_when_the_caller_leaves_early():
+    import threading
+
+    from imports.parsing import read_ahead
+
+    def endless():
+        n = 0
+        while True:
+            yield n
+            n += 1
+
+    with pytest.raises(RuntimeError), read_ahead(endless(), 3) as chunks:
+        assert next(chunks) == [0, 1, 2]
+        raise RuntimeError("limit reached")
+    assert not any(t.name == "import-read-ahead" and t.is_alive() for t in threading.enumerate())
