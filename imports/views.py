@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
@@ -81,7 +82,8 @@ def job_detail(request, firm_slug, job_id):
 def _csv_download(job: ImportJob, chunks, filename: str) -> StreamingHttpResponse:
     charset = "windows-1252" if job.encoding == "cp1252" else "utf-8"
     response = StreamingHttpResponse(chunks, content_type=f"text/csv; charset={charset}")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # The name comes from the user's upload: quoted and encoded, whatever it holds.
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 

@@ -316,3 +316,21 @@ def test_changes_csv_only_for_finished_imports_of_the_firm(
     for job in (check, running, theirs):
         url = reverse("imports:job_changes", args=[firm.slug, job.pk])
         assert client.get(url).status_code == 404
+
+
+def test_downloads_name_the_file_safely_whatever_the_upload_was_called(
+    client_for, firm, standard_member
+):
+    """The upload's own name goes into the download's header quoted and encoded:
+    quotes, accents and line breaks can neither break nor forge the header."""
+    with scopes_disabled():
+        job = ImportJobFactory(
+            firm=firm, mode="import", original_filename='clients "été"\r\nX-Evil: 1.csv'
+        )
+    client = client_for(standard_member)
+    for name in ("imports:job_errors", "imports:job_changes"):
+        response = client.get(reverse(name, args=[firm.slug, job.pk]))
+        assert response.status_code == 200
+        disposition = response["Content-Disposition"]
+        assert disposition.startswith("attachment; filename*=utf-8''clients%20%22%C3%A9t%C3%A9%22")
+        assert "\n" not in disposition and "X-Evil" not in response.headers
