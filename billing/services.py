@@ -9,19 +9,20 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import Statement, StatementLine, StatementTotal
 from billing.pricing import Segment, charge_between, month_bounds, sum_by_currency
 from clients.models import Client
+from practice import clock
+from practice.activity import activity_record
 from practice.models import Firm, Membership
-from practice.services import activity_record, require_admin
+from practice.permissions import require_admin
 from subscriptions.models import ChargePeriod, Payer, Price, Product
 
 
 def previous_month(day: datetime.date | None = None) -> tuple[int, int]:
-    day = day or timezone.localdate()
+    day = day or clock.today()
     first = day.replace(day=1) - datetime.timedelta(days=1)
     return first.year, first.month
 
@@ -130,7 +131,7 @@ def statement_generate(
         if by.firm_id != firm.pk:
             raise PermissionDenied(_("Only the firm's admins manage billing."))
     first, next_first = month_bounds(year, month)
-    if next_first > timezone.localdate():
+    if next_first > clock.today():
         raise ValidationError(_("A month's statement is issued once the month is over."))
     existing = Statement.objects.filter(firm=firm, month=first).first()
     if existing is not None:

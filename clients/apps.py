@@ -84,6 +84,12 @@ class ClientsConfig(AppConfig):
     def ready(self):
         from django.utils.translation import gettext_lazy as _
 
+        from clients import receivers
+        from practice import signals
+
+        signals.member_workload.connect(receivers.member_workload, dispatch_uid="clients")
+        signals.member_handover.connect(receivers.member_handover, dispatch_uid="clients")
+
         from practice.activity import register_verbs
 
         register_verbs(
@@ -125,8 +131,8 @@ class ClientsConfig(AppConfig):
             TaxPreparationStatus,
             TaxReturnStatus,
         )
+        from practice.activity import activity_record
         from practice.models import Membership
-        from practice.services import activity_record
         from practice.tenancy import firm_scope
 
         with firm_scope(firm):

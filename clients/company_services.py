@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clients import signals
 from clients.models import (
     AccountantInvitation,
     AccountantInvitationKind,
@@ -29,8 +30,9 @@ from clients.models import (
     CompanyRole,
     _new_nonce,
 )
+from practice import clock
+from practice.activity import activity_record
 from practice.models import Firm, Membership, User
-from practice.services import activity_record
 from practice.tenancy import firm_scope, scopes_disabled
 from practice.validators import validate_not_card_number
 
@@ -45,16 +47,10 @@ class LinkError(Exception):
     """A signed link that can't be used; the message is for the person holding it."""
 
 
-def _today() -> datetime.date:
-    from subscriptions.services import today
-
-    return today()
-
-
 def _now_on_billing_day() -> datetime.datetime:
-    """Now, on the subscriptions' clock (its `today`), so the 60-day window and the
+    """Now, on the business day of `practice.clock`, so the 60-day window and the
     billing changes it follows count days alike."""
-    return timezone.make_aware(datetime.datetime.combine(_today(), timezone.localtime().time()))
+    return clock.now_on(clock.today())
 
 
 def _max_age() -> int:
@@ -110,7 +106,7 @@ def wholesale_offer_until(*, company: Company, firm: Firm) -> datetime.date | No
         return None
     left_on = timezone.localtime(company.wholesale_left_at).date()
     until = left_on + datetime.timedelta(days=WHOLESALE_KEPT_DAYS)
-    return until if _today() <= until else None
+    return until if clock.today() <= until else None
 
 
 # Who may act ----------------------------------------------------------------------
@@ -682,9 +678,10 @@ def accountant_invitation_accept(
             changes={"from_firm": [source.firm.name, firm.name]} if source else {},
         )
         if source is not None:
-            from subscriptions.services import subscriptions_transfer
-
-            if subscriptions_transfer(source=source, target=client, by=user):
+            replies = signals.client_transferred.send(
+                sender=Client, source=source, target=client, by=user
+            )
+            if any(carried for _receiver, carried in replies):
                 company.wholesale_left_at = _now_on_billing_day()
                 company.wholesale_left_firm = source.firm
                 company.save(update_fields=["wholesale_left_at", "wholesale_left_firm"])

@@ -10,6 +10,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import BooleanField, Expression, F, Q, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 
+from clients import signals
 from clients.models import (
     BillingChoice,
     Client,
@@ -374,14 +375,15 @@ def client_history(*, firm: Firm, client_id: int, limit: int = 200) -> list:
     client-number changes of imports and their undos, which are recorded on the
     import's rows rather than as activity entries. Each entry has an actor, a
     created_at, a verb and changes; the import ones also a sentence and job_id."""
-    from imports.selectors import client_number_changes
-
     entries = list(
         ActivityEvent.objects.filter(firm=firm, target_type="client", target_id=client_id)
         .select_related("actor")
         .order_by("-created_at", "-id")[:limit]
     )
-    entries += client_number_changes(firm=firm, client_id=client_id, limit=limit)
+    for _receiver, more in signals.client_history.send(
+        sender=Client, firm=firm, client_id=client_id, limit=limit
+    ):
+        entries += more or []
     entries.sort(key=lambda entry: entry.created_at, reverse=True)
     return entries[:limit]
 

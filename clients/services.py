@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from clients import signals
 from clients.models import (
     CLIENT_NUMBER_MAX_LENGTH,
     BillingChoice,
@@ -13,8 +14,8 @@ from clients.models import (
     Company,
 )
 from clients.selectors import client_history
+from practice.activity import activity_record
 from practice.models import Firm, Membership, User
-from practice.services import activity_record
 
 # Fields a person edits (R10); company_id, billing and status have their own paths.
 EDITABLE_FIELDS = (
@@ -148,9 +149,7 @@ def client_create(
             if _loggable(client, name) not in (None, "")
         },
     )
-    from subscriptions.services import subscriptions_on_client_created
-
-    subscriptions_on_client_created(firm=firm, client=client, by=by.user)
+    signals.client_created.send(sender=Client, firm=firm, client=client, by=by.user)
     return client
 
 
@@ -224,8 +223,6 @@ def client_set_status(*, firm: Firm, client: Client, by: Membership, status: str
 
 def client_delete_blockers(*, client: Client) -> list[str]:
     """R12: each unmet condition for deleting the client, with how to meet it."""
-    from subscriptions.selectors import client_has_wholesale
-
     blockers = []
     if client.firm_is_primary_admin:
         blockers.append(
@@ -235,14 +232,8 @@ def client_delete_blockers(*, client: Client) -> list[str]:
                 "client's primary admin” on the client's profile."
             )
         )
-    if client_has_wholesale(client=client):
-        blockers.append(
-            _(
-                "The client is still on your wholesale billing. Move its subscriptions "
-                "off wholesale billing (Subscriptions & billing) so the client pays "
-                "directly, then delete it."
-            )
-        )
+    for _receiver, more in signals.client_delete_blockers.send(sender=Client, client=client):
+        blockers += more or []
     return blockers
 
 

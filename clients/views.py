@@ -26,6 +26,7 @@ from clients.forms import (
     ClientTaxForm,
 )
 from clients.models import BillingChoice, Client, ClientStatus
+from practice import clock
 from practice.csvutil import EXPORT_HEADERS, escape_cell
 from practice.models import ActivityEvent
 from practice.tenancy import firm_scope, get_in_firm_or_404
@@ -567,10 +568,8 @@ def client_tax(request, firm_slug, client_id):
 
 def _wholesale_offer(client: Client):
     """The last day the firm may still put a transferred-in client on wholesale (R22)."""
-    from subscriptions.services import today
-
     until = client.wholesale_offer_until
-    return until if until is not None and today() <= until else None
+    return until if until is not None and clock.today() <= until else None
 
 
 def _team_tab_context(client: Client, form=None) -> dict:

@@ -7,6 +7,11 @@ class ImportsConfig(AppConfig):
     def ready(self):
         from django.utils.translation import gettext_lazy as _
 
+        from clients import signals
+        from imports import receivers
+
+        signals.client_history.connect(receivers.client_history, dispatch_uid="imports")
+
         from practice.activity import register_verbs
 
         register_verbs(

@@ -21,8 +21,8 @@ from imports.bulk import copy_rows
 from imports.locks import firm_import_lock, firm_import_lock_in_transaction
 from imports.models import ImportJob, ImportMode, ImportRow, ImportStatus, RowOutcome
 from imports.parsing import CsvReader, ParseError, inspect, read_ahead
+from practice.activity import activity_record
 from practice.models import Firm, Membership
-from practice.services import activity_record
 
 logger = logging.getLogger(__name__)
 

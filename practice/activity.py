@@ -1,4 +1,5 @@
-"""How activity-log entries read: one translated sentence per verb, and the
+"""The firm's activity log: `activity_record` appends an entry; the rest says how
+entries read: one translated sentence per verb, and the
 before → after values of edits in words (field labels and choice labels).
 
 Apps add their verbs with `register_verbs({...})` from their AppConfig.ready();
@@ -15,7 +16,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from practice.models import ActivityEvent, Currency
+from practice.models import ActivityEvent, Currency, Firm, User
 from practice.templatetags.money import format_money
 
 # verb -> sentence; %(target)s is the object's name at the time of the event.
@@ -178,3 +179,28 @@ def changes_as_text(changes: list[Change]) -> str:
         else:
             parts.append(f"{change.field}: {change.after}")
     return "; ".join(parts)
+
+
+def activity_record(
+    *,
+    firm: Firm,
+    by: User | None,
+    verb: str,
+    target=None,
+    target_type: str = "",
+    target_label: str = "",
+    changes: dict | None = None,
+) -> ActivityEvent:
+    """Append one entry to the firm's activity log."""
+    if target is not None:
+        target_type = target_type or target._meta.model_name
+        target_label = target_label or str(target)
+    return ActivityEvent.objects.create(
+        firm=firm,
+        actor=by,
+        verb=verb,
+        target_type=target_type,
+        target_id=getattr(target, "pk", None),
+        target_label=target_label[:255],
+        changes=changes or {},
+    )

@@ -2,6 +2,7 @@ import datetime
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from practice.models import (
     ActivityEvent,
@@ -11,6 +12,14 @@ from practice.models import (
     InvitationStatus,
     Membership,
     User,
+)
+from practice.signing import (
+    LinkError,
+    invitation_max_age,
+    link_read,
+    link_token,
+    link_url,
+    superseded,
 )
 
 
@@ -75,3 +84,39 @@ def activity_people(*, firm: Firm) -> QuerySet[Membership]:
         .select_related("user")
         .order_by("user__full_name", "user__email")
     )
+
+
+# Invitation links ----------------------------------------------------------------
+
+INVITATION_SALT = "practice.invitation"
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return link_token(salt=INVITATION_SALT, key="i", pk=invitation.pk, nonce=invitation.nonce)
+
+
+def invitation_url(invitation: Invitation) -> str:
+    return link_url("invitation_accept", invitation_token(invitation))
+
+
+def invitation_from_token(token: str) -> Invitation:
+    """Resolve a link's token to a pending, unexpired invitation.
+
+    Raises LinkError with a message fit for the person holding the link."""
+    pk, nonce = link_read(
+        token,
+        salt=INVITATION_SALT,
+        key="i",
+        max_age=invitation_max_age(),
+        expired=_("This invitation has expired. Ask the firm to send it again."),
+    )
+    invitation = Invitation.unscoped.select_related("firm", "invited_by").filter(pk=pk).first()
+    if invitation is None or invitation.nonce != nonce:
+        raise superseded()
+    if invitation.status == InvitationStatus.ACCEPTED:
+        raise LinkError(_("This invitation has already been accepted."))
+    if invitation.status == InvitationStatus.REVOKED:
+        raise LinkError(_("This invitation was withdrawn by the firm."))
+    if invitation.is_expired:
+        raise LinkError(_("This invitation has expired. Ask the firm to send it again."))
+    return invitation

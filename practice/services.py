@@ -1,15 +1,14 @@
 """Writes for firms, team, invitations, billing profile and the activity log."""
 
-from django.conf import settings
-from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from practice import signals
+from practice.activity import activity_record
 from practice.models import (
-    ActivityEvent,
     BillingProfile,
     Firm,
     Invitation,
@@ -18,34 +17,10 @@ from practice.models import (
     Role,
     User,
 )
+from practice.permissions import require_admin, require_primary_admin
+from practice.signing import LinkError
+from practice.tasks import send_invitation_email
 from practice.tenancy import firm_scope
-
-INVITATION_SALT = "practice.invitation"
-
-
-def activity_record(
-    *,
-    firm: Firm,
-    by: User | None,
-    verb: str,
-    target=None,
-    target_type: str = "",
-    target_label: str = "",
-    changes: dict | None = None,
-) -> ActivityEvent:
-    """Append one entry to the firm's activity log."""
-    if target is not None:
-        target_type = target_type or target._meta.model_name
-        target_label = target_label or str(target)
-    return ActivityEvent.objects.create(
-        firm=firm,
-        actor=by,
-        verb=verb,
-        target_type=target_type,
-        target_id=getattr(target, "pk", None),
-        target_label=target_label[:255],
-        changes=changes or {},
-    )
 
 
 def unique_firm_slug(name: str) -> str:
@@ -74,75 +49,10 @@ def firm_create(*, name: str, country: str, currency: str, language: str, by: Us
     return firm
 
 
-def require_admin(membership: Membership, firm: Firm | None = None) -> None:
-    """Admins and the primary admin manage team and billing (R2); with `firm`,
-    the member must also belong to that firm."""
-    if firm is not None and membership.firm_id != firm.pk:
-        raise PermissionDenied(_("Only the firm's admins can do this."))
-    if not membership.is_admin:
-        raise PermissionDenied(_("Only the firm's admins can do this."))
-
-
-def require_primary_admin(membership: Membership, firm: Firm | None = None) -> None:
-    if firm is not None and membership.firm_id != firm.pk:
-        raise PermissionDenied(_("Only the firm's primary admin can do this."))
-    if not membership.is_primary_admin:
-        raise PermissionDenied(_("Only the firm's primary admin can do this."))
-
-
 # Invitations -----------------------------------------------------------------
 
 
-def invitation_token(invitation: Invitation) -> str:
-    return signing.dumps(
-        {"i": invitation.pk, "n": invitation.nonce}, salt=INVITATION_SALT, compress=True
-    )
-
-
-def invitation_url(invitation: Invitation) -> str:
-    from django.urls import reverse
-
-    return settings.SITE_URL.rstrip("/") + reverse(
-        "invitation_accept", args=[invitation_token(invitation)]
-    )
-
-
-class InvitationError(Exception):
-    pass
-
-
-def invitation_from_token(token: str) -> Invitation:
-    """Resolve a link's token to a pending, unexpired invitation.
-
-    Raises InvitationError with a message fit for the person holding the link."""
-    max_age = settings.INVITATION_MAX_AGE_DAYS * 24 * 3600
-    try:
-        data = signing.loads(token, salt=INVITATION_SALT, max_age=max_age)
-    except signing.SignatureExpired:
-        raise InvitationError(
-            _("This invitation has expired. Ask the firm to send it again.")
-        ) from None
-    except signing.BadSignature:
-        raise InvitationError(_("This invitation link is not valid.")) from None
-    invitation = (
-        Invitation.unscoped.select_related("firm", "invited_by").filter(pk=data.get("i")).first()
-    )
-    if invitation is None or invitation.nonce != data.get("n"):
-        raise InvitationError(
-            _("This invitation link is no longer valid. A newer one may have been sent.")
-        )
-    if invitation.status == InvitationStatus.ACCEPTED:
-        raise InvitationError(_("This invitation has already been accepted."))
-    if invitation.status == InvitationStatus.REVOKED:
-        raise InvitationError(_("This invitation was withdrawn by the firm."))
-    if invitation.is_expired:
-        raise InvitationError(_("This invitation has expired. Ask the firm to send it again."))
-    return invitation
-
-
 def _send_invitation(invitation: Invitation, language: str) -> None:
-    from practice.tasks import send_invitation_email
-
     # robust: a broker outage is logged, it does not undo or fail the invitation;
     # "Send again" retries.
     transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk, language), robust=True)
@@ -219,7 +129,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     with firm_scope(firm):
         invitation = Invitation.objects.select_for_update(of=("self",)).get(pk=invitation.pk)
         if invitation.status != InvitationStatus.PENDING or invitation.is_expired:
-            raise InvitationError(_("This invitation is no longer valid."))
+            raise LinkError(_("This invitation is no longer valid."))
         membership = Membership.objects.filter(firm=firm, user=user).first()
         if membership is None:
             membership = Membership.objects.create(firm=firm, user=user, role=invitation.role)
@@ -271,12 +181,11 @@ def membership_change_role(
     return membership
 
 
-def lead_client_count(membership: Membership) -> int:
-    """How many clients this member leads (0 until the clients app says otherwise)."""
-    from clients import services as client_services
-
-    counter = getattr(client_services, "lead_client_count", None)
-    return counter(membership=membership) if counter else 0
+def member_workload(membership: Membership) -> int:
+    """How much of this member's work the apps above must hand over (their
+    clients, for one): the sum of what each registered app answers."""
+    replies = signals.member_workload.send(sender=Membership, membership=membership)
+    return sum(count or 0 for _receiver, count in replies)
 
 
 @transaction.atomic
@@ -293,7 +202,7 @@ def membership_deactivate(
         raise ValidationError(_("You can't deactivate yourself."))
     if not membership.is_active:
         return membership
-    if lead_client_count(membership):
+    if member_workload(membership):
         if reassign_to is None:
             raise ValidationError(_("Choose who takes over this person's clients."))
         if (
@@ -302,10 +211,8 @@ def membership_deactivate(
             or reassign_to.pk == membership.pk
         ):
             raise ValidationError(_("Choose an active member of the team."))
-        from clients import services as client_services
-
-        client_services.clients_reassign_lead(
-            firm=firm, source=membership, target=reassign_to, by=by.user
+        signals.member_handover.send(
+            sender=Membership, firm=firm, membership=membership, successor=reassign_to, by=by.user
         )
     membership.is_active = False
     membership.deactivated_at = timezone.now()

@@ -31,6 +31,7 @@ from practice.forms import (
     SignUpForm,
 )
 from practice.models import BillingProfile, Firm, Invitation, Membership, User
+from practice.signing import LinkError
 from practice.tenancy import firm_scope, get_in_firm_or_404
 
 
@@ -118,8 +119,8 @@ def set_language(request):
 def invitation_accept(request, token: str):
     """The link from an invitation e-mail: sign in or create an account, then accept."""
     try:
-        invitation = services.invitation_from_token(token)
-    except services.InvitationError as exc:
+        invitation = selectors.invitation_from_token(token)
+    except LinkError as exc:
         return render(request, "practice/invitation_invalid.html", {"reason": str(exc)}, status=410)
 
     has_account = User.objects.filter(email__iexact=invitation.email).exists()
@@ -135,7 +136,7 @@ def invitation_accept(request, token: str):
         if request.method == "POST":
             try:
                 services.invitation_accept(invitation=invitation, user=request.user)
-            except services.InvitationError as exc:
+            except LinkError as exc:
                 return render(
                     request, "practice/invitation_invalid.html", {"reason": str(exc)}, status=410
                 )
@@ -153,7 +154,7 @@ def invitation_accept(request, token: str):
                         language=request.LANGUAGE_CODE,
                     )
                     services.invitation_accept(invitation=invitation, user=user)
-            except services.InvitationError as exc:
+            except LinkError as exc:
                 return render(
                     request, "practice/invitation_invalid.html", {"reason": str(exc)}, status=410
                 )
@@ -285,7 +286,7 @@ def member_deactivate(request, firm_slug, membership_id):
         Membership.objects.select_related("user"), firm=request.firm, pk=membership_id
     )
     _require_admin(request)
-    lead_count = services.lead_client_count(member)
+    lead_count = services.member_workload(member)
     form = MemberChoiceForm(
         request.POST or None,
         firm=request.firm,

@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clients.models import Client, ClientStatus, CompanyMember
+from practice.activity import activity_record
 from practice.models import Firm, Membership
-from practice.services import activity_record
 from practice.tenancy import firm_scope
 from subscriptions import services as subscription_services
 from subscriptions.models import (

@@ -14,6 +14,17 @@ class SubscriptionsConfig(AppConfig):
     def ready(self):
         from django.utils.translation import gettext_lazy as _
 
+        from clients import signals
+        from subscriptions import receivers
+
+        signals.client_created.connect(receivers.client_created, dispatch_uid="subscriptions")
+        signals.client_transferred.connect(
+            receivers.client_transferred, dispatch_uid="subscriptions"
+        )
+        signals.client_delete_blockers.connect(
+            receivers.client_delete_blockers, dispatch_uid="subscriptions"
+        )
+
         from practice.activity import register_change_labels, register_verbs
         from subscriptions.models import Billing, TimeAccountOrigin
 

@@ -3,10 +3,10 @@ through wholesale ones (with split billing and past upgrades) and direct ones,
 started months ago so statements have lines."""
 
 from django.db import transaction
-from django.utils import timezone
 
 from billing.pricing import add_months
 from clients.models import Client
+from practice import clock
 from practice.models import Firm
 from subscriptions import services
 from subscriptions.models import (
@@ -59,7 +59,7 @@ def load(*, firm: Firm, by) -> None:
     user = getattr(by, "user", by)
     clients = list(Client.objects.filter(firm=firm).order_by("pk")[:DEMO_SUBSCRIBERS])
     products = {p.code: p for p in Product.objects.all()}
-    today = timezone.localdate()
+    today = clock.today()
     for index, client in enumerate(clients):
         code, billing, months, addon, earlier = PLAN[index % len(PLAN)]
         months += index % 7

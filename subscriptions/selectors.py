@@ -7,11 +7,11 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.pricing import Segment, add_months, charge_for_month, month_bounds
 from clients.models import BillingChoice, Client, normalize_search
+from practice import clock
 from practice.models import BillingProfile, Firm, Membership
 from practice.templatetags.money import format_money
 from subscriptions import rules
@@ -158,7 +158,7 @@ def client_products(*, client: Client) -> list:
     `.addon_list` (and who pays each), prices, the client's own monthly charge for
     direct subscriptions (`client_charge_this_month`, discount until
     `discount_until`, list price from then on) and `.history` (plan changes)."""
-    today = timezone.localdate()
+    today = clock.today()
     subs = list(
         _subscription_queryset(client.firm_id)
         .filter(client=client)
@@ -343,7 +343,7 @@ def wholesale_client_detail(*, firm: Firm, client: Client, membership: Membershi
     profile = BillingProfile.objects.filter(firm=firm).first()
     missing = None if profile is None else profile.missing_fields
     plans = catalogue(kind=ProductKind.PLAN)
-    today = timezone.localdate()
+    today = clock.today()
     from subscriptions.app_selectors import setups_by_subscription
 
     app_setups = setups_by_subscription(firm=firm, subscription_ids=[s.pk for s in subs])
@@ -387,7 +387,7 @@ def cost_projection(
     Direct counts its discount months from the client's current start date when it
     already has a subscription, else from the first month shown."""
     policy = DiscountPolicy.current()
-    today = timezone.localdate()
+    today = clock.today()
     first, _next = month_bounds(today.year, today.month)
     start_month = add_months(first, 1)
     current = (

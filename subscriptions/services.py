@@ -9,13 +9,14 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.pricing import add_months
 from clients.models import BillingChoice, Client
+from practice import clock
+from practice.activity import activity_record
 from practice.models import BillingProfile, Firm, Membership, User
-from practice.services import activity_record, require_admin
+from practice.permissions import require_admin
 from subscriptions import rules
 from subscriptions.models import (
     Billing,
@@ -33,10 +34,6 @@ from subscriptions.models import (
 )
 
 LIVE = (SubscriptionStatus.PENDING, SubscriptionStatus.ACTIVE)
-
-
-def today() -> datetime.date:
-    return timezone.localdate()
 
 
 def billing_profile_missing(*, firm: Firm) -> list[str] | None:
@@ -142,7 +139,7 @@ def subscriptions_on_client_created(*, firm: Firm, client: Client, by: User) -> 
         return None
     product = _plan_by_code(client.initial_plan_code)
     if client.initial_billing == BillingChoice.WHOLESALE:
-        rate, until = _discount_terms(Billing.WHOLESALE, today())
+        rate, until = _discount_terms(Billing.WHOLESALE, clock.today())
         subscription = Subscription.objects.create(
             firm=firm,
             client=client,
@@ -169,7 +166,7 @@ def subscriptions_on_client_created(*, firm: Firm, client: Client, by: User) -> 
 
 
 def _start_direct(*, firm: Firm, client: Client, product: Product, by: User) -> Subscription:
-    start = today()
+    start = clock.today()
     rate, until = _discount_terms(Billing.DIRECT, start)
     subscription = Subscription.objects.create(
         firm=firm,
@@ -226,7 +223,7 @@ def subscription_enrolment_complete(*, firm: Firm, subscription_id: int) -> bool
         return False
     if billing_profile_missing(firm=firm) != []:
         return False
-    start = today()
+    start = clock.today()
     subscription.status = SubscriptionStatus.ACTIVE
     subscription.start_date = start
     subscription.save(update_fields=["status", "start_date"])
@@ -277,7 +274,7 @@ def subscription_change_plan(
     )
     if reasons:
         raise ValidationError(reasons)
-    on = today()
+    on = clock.today()
     before = subscription.product
     _close_period(subscription, on=on)
     subscription.product = product
@@ -331,7 +328,7 @@ def subscription_remove_from_wholesale(
         raise ValidationError(_("Remove the plan from wholesale billing; its add-ons follow."))
     if not subscription.is_live or subscription.billing != Billing.WHOLESALE:
         raise ValidationError(_("This subscription is not billed to the firm."))
-    on = today()
+    on = clock.today()
     _to_direct(subscription, on=on)
     for addon in Subscription.objects.select_for_update(of=("self",)).filter(
         firm=firm, parent=subscription, billing=Billing.WHOLESALE, status__in=LIVE
@@ -393,7 +390,7 @@ def addon_create(
             _("%(client)s already has %(addon)s.")
             % {"client": subscription.client, "addon": product.name}
         )
-    start = today()
+    start = clock.today()
     rate, until = _discount_terms(payer, start)
     addon = Subscription.objects.create(
         firm=firm,
@@ -437,7 +434,7 @@ def subscription_cancel(*, firm: Firm, subscription: Subscription, by: Membershi
         raise ValidationError(
             _("Remove this subscription from wholesale billing before cancelling it.")
         )
-    on = today()
+    on = clock.today()
     targets = [subscription]
     if not subscription.is_addon:
         targets += list(
@@ -522,7 +519,7 @@ def subscriptions_transfer(*, source: Client, target: Client, by: User | None) -
     client was on the old firm's wholesale billing.
 
     Runs across two firms: the caller lifts scoping (django_scopes.scopes_disabled)."""
-    on = today()
+    on = clock.today()
     subs = list(
         Subscription.objects.select_for_update(of=("self",))
         .filter(firm=source.firm_id, client=source, status__in=LIVE)
@@ -565,7 +562,7 @@ def subscription_start_wholesale_after_transfer(
     Like any new wholesale subscription it is pending until enrolment (R16)."""
     require_admin(by, firm=firm)
     client = Client.objects.select_for_update(of=("self",)).get(firm=firm, pk=client.pk)
-    if client.wholesale_offer_until is None or today() > client.wholesale_offer_until:
+    if client.wholesale_offer_until is None or clock.today() > client.wholesale_offer_until:
         raise ValidationError(
             _(
                 "The wholesale discount is no longer available for this client: it can "
@@ -574,12 +571,12 @@ def subscription_start_wholesale_after_transfer(
             )
         )
     plan = _live_plan(client)
-    rate, until = _discount_terms(Billing.WHOLESALE, today())
+    rate, until = _discount_terms(Billing.WHOLESALE, clock.today())
     if plan is not None:
         plan = _locked(plan)
         if plan.billing == Billing.WHOLESALE:
             raise ValidationError(_("This subscription is already billed to the firm."))
-        _close_period(plan, on=today())
+        _close_period(plan, on=clock.today())
         plan.billing = Billing.WHOLESALE
         plan.discount_rate, plan.discount_until = rate, until
         plan.status = SubscriptionStatus.PENDING

@@ -1,4 +1,6 @@
+import datetime
 import os
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -97,3 +99,20 @@ def client_for():
 @pytest.fixture
 def user(db):
     return UserFactory()
+
+
+@pytest.fixture
+def today_is(time_machine, monkeypatch):
+    """today_is(date): from now on it is noon on `date` in the site's time zone
+    (time-machine moves every clock), and on-commit callbacks run at once."""
+    from django.db import transaction
+
+    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
+
+    def move(day: datetime.date):
+        noon = datetime.datetime.combine(
+            day, datetime.time(12), tzinfo=ZoneInfo(settings.TIME_ZONE)
+        )
+        time_machine.move_to(noon, tick=False)
+
+    return move

@@ -17,7 +17,6 @@ from subscriptions import services
 from subscriptions.models import Billing
 from tests.clients.factories import ClientFactory
 from tests.practice.factories import BillingProfileFactory, MembershipFactory
-from tests.subscriptions.conftest import set_today
 from tests.subscriptions.factories import SubscriptionFactory, product
 
 pytestmark = pytest.mark.django_db
@@ -62,14 +61,15 @@ def test_r21_one_line_per_subscription_with_list_discount_net_and_totals(firm, i
     assert total.line_count == 2 == stmt.line_count
 
 
-def test_r21_prorates_by_day_an_upgrade_within_the_month(firm, in_firm, primary_admin, monkeypatch):
+def test_r21_prorates_by_day_an_upgrade_within_the_month(firm, in_firm, primary_admin, today_is):
     with scopes_disabled():
         BillingProfileFactory(firm=firm)
     sub = _wholesale(firm, "essentials")
-    set_today(monkeypatch, datetime.date(2025, 4, 11))
+    today_is(datetime.date(2025, 4, 11))
     services.subscription_change_plan(
         firm=firm, subscription=sub, product=product("plus"), direction="upgrade", by=primary_admin
     )
+    today_is(datetime.date(2025, 5, 1))  # April's statement is issued once April is over
     stmt = billing_services.statement_generate(firm=firm, year=2025, month=4)
     [line] = stmt.lines.all()
     # April has 30 days: 10 days of Essentials (28.00) and 20 of Plus (42.00).
@@ -82,12 +82,13 @@ def test_r21_prorates_by_day_an_upgrade_within_the_month(firm, in_firm, primary_
 
 
 def test_r21_prorates_a_start_and_a_removal_within_the_month(
-    firm, in_firm, primary_admin, monkeypatch
+    firm, in_firm, primary_admin, today_is
 ):
     _wholesale(firm, "essentials", start=datetime.date(2025, 5, 17), name="Starter")
     removed = _wholesale(firm, "essentials", name="Leaver")
-    set_today(monkeypatch, datetime.date(2025, 5, 11))
+    today_is(datetime.date(2025, 5, 11))
     services.subscription_remove_from_wholesale(firm=firm, subscription=removed, by=primary_admin)
+    today_is(datetime.date(2025, 7, 1))
     stmt = billing_services.statement_generate(firm=firm, year=2025, month=5)
     lines = {line.client_name: line for line in stmt.lines.all()}
     assert lines["Starter"].days == 15  # 17..31 May
@@ -144,17 +145,18 @@ def test_r21_an_issued_statement_never_changes(firm, in_firm):
 
 
 def test_r12_r21_statement_keeps_the_client_name_after_the_client_is_deleted(
-    firm, in_firm, primary_admin, monkeypatch
+    firm, in_firm, primary_admin, today_is
 ):
     """R12: past statements keep their lines for a deleted client, including a
     month in which the client left wholesale and was deleted before issue."""
     sub = _wholesale(firm, "essentials", name="Gone Ltd")
     stmt = billing_services.statement_generate(firm=firm, year=2025, month=2)
-    set_today(monkeypatch, datetime.date(2025, 3, 16))
+    today_is(datetime.date(2025, 3, 16))
     services.subscription_remove_from_wholesale(firm=firm, subscription=sub, by=primary_admin)
     sub.client.delete()
     line = stmt.lines.get()
     assert line.client_id is None and line.client_name == "Gone Ltd"
+    today_is(datetime.date(2025, 4, 1))
     march = billing_services.statement_generate(firm=firm, year=2025, month=3)
     [march_line] = march.lines.all()
     assert (march_line.client_name, march_line.days, march_line.client_id) == ("Gone Ltd", 15, None)

@@ -42,8 +42,3 @@ def wholesale(firm, make_client):
             return SubscriptionFactory(client=client, product=product(code), **kwargs)
 
     return make
-
-
-def set_today(monkeypatch, day: datetime.date):
-    """Make the services act as if today were `day`."""
-    monkeypatch.setattr("subscriptions.services.today", lambda: day)

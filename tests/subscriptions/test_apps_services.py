@@ -28,7 +28,6 @@ from subscriptions.models import (
 )
 from tests.clients.factories import ClientFactory
 from tests.practice.factories import MembershipFactory
-from tests.subscriptions.conftest import set_today
 from tests.subscriptions.factories import client_with_team, product
 
 pytestmark = pytest.mark.django_db
@@ -157,11 +156,11 @@ def test_get_app_again_returns_the_setup_to_resume(firm, admin_member, in_firm):
 
 
 def test_r20_statements_carry_the_time_add_on_only_when_the_firm_pays(
-    firm, admin_member, in_firm, monkeypatch
+    firm, admin_member, in_firm, today_is
 ):
     """R20: the firm's statement carries what the firm pays: the plans, and Time
     only where the firm chose to pay it."""
-    set_today(monkeypatch, datetime.date(2025, 3, 1))
+    today_is(datetime.date(2025, 3, 1))
     firm_pays = client_with_team(firm, name="Boulangerie Petit")
     client_pays = client_with_team(firm, name="Atelier Roux")
     with scopes_disabled():
@@ -169,6 +168,7 @@ def test_r20_statements_carry_the_time_add_on_only_when_the_firm_pays(
         ChargePeriod.objects.update(starts_on=datetime.date(2025, 3, 1))
     _install(firm, firm_pays, admin_member, payer=Billing.WHOLESALE)
     _install(firm, client_pays, admin_member, payer=Billing.DIRECT)
+    today_is(datetime.date(2025, 4, 1))
     statement = billing_services.statement_generate(firm=firm, year=2025, month=3)
     lines = {(line.client_name, line.product_label) for line in statement.lines.all()}
     assert ("Boulangerie Petit", "Time") in lines

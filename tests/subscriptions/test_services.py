@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django_scopes import scopes_disabled
 
 from clients.models import BillingChoice, Client
+from practice import clock
 from practice.models import ActivityEvent
 from subscriptions import selectors, services
 from subscriptions.models import (
@@ -19,7 +20,6 @@ from subscriptions.models import (
 )
 from subscriptions.tasks import enrolments_sweep
 from tests.practice.factories import BillingProfileFactory
-from tests.subscriptions.conftest import set_today
 from tests.subscriptions.factories import ClientUsageFactory, product
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +48,7 @@ def test_r16_wholesale_at_creation_is_pending_then_the_task_completes_enrolment(
     callbacks[0]()
     sub.refresh_from_db()
     assert sub.status == SubscriptionStatus.ACTIVE
-    assert sub.start_date == services.today()
+    assert sub.start_date == clock.today()
     period = ChargePeriod.objects.get(subscription=sub)
     assert period.payer == Payer.FIRM and period.ends_on is None
     client.refresh_from_db()
@@ -83,9 +83,9 @@ def test_enrolment_task_is_idempotent(firm, in_firm, make_client, primary_admin,
 
 
 def test_r15_direct_at_creation_is_active_with_the_discount_for_twelve_months(
-    firm, in_firm, make_client, primary_admin, monkeypatch
+    firm, in_firm, make_client, primary_admin, today_is
 ):
-    set_today(monkeypatch, datetime.date(2025, 3, 31))
+    today_is(datetime.date(2025, 3, 31))
     client, sub = _create(firm, make_client, primary_admin.user, BillingChoice.DIRECT, "plus")
     assert sub.status == SubscriptionStatus.ACTIVE
     assert sub.billing == Billing.DIRECT
@@ -153,10 +153,10 @@ def test_r16_r3_upgrade_needs_a_complete_billing_profile(firm, in_firm, wholesal
 
 
 def test_r18_upgrade_moves_up_records_history_and_prorates_from_today(
-    firm, in_firm, wholesale, primary_admin, complete_profile, monkeypatch
+    firm, in_firm, wholesale, primary_admin, complete_profile, today_is
 ):
     sub = wholesale("essentials", start=datetime.date(2025, 1, 1))
-    set_today(monkeypatch, datetime.date(2025, 1, 11))
+    today_is(datetime.date(2025, 1, 11))
     services.subscription_change_plan(
         firm=firm, subscription=sub, product=product("plus"), direction="upgrade", by=primary_admin
     )
@@ -289,13 +289,13 @@ def test_r2_only_admins_change_billing(firm, in_firm, wholesale, standard_member
 
 
 def test_r12_remove_from_wholesale_clears_the_delete_condition_and_client_pays_direct(
-    firm, in_firm, wholesale, primary_admin, monkeypatch
+    firm, in_firm, wholesale, primary_admin, today_is
 ):
     """R12(b): a client on wholesale can't be deleted; once removed, the client
     pays: direct discount for the rest of its first 12 months, then list price."""
     sub = wholesale("plus", start=datetime.date(2025, 1, 15))
     assert selectors.client_has_wholesale(client=sub.client)
-    set_today(monkeypatch, datetime.date(2025, 6, 1))
+    today_is(datetime.date(2025, 6, 1))
     services.subscription_remove_from_wholesale(firm=firm, subscription=sub, by=primary_admin)
     sub.refresh_from_db()
     assert not selectors.client_has_wholesale(client=sub.client)
@@ -311,10 +311,10 @@ def test_r12_remove_from_wholesale_clears_the_delete_condition_and_client_pays_d
 
 
 def test_r15_removed_after_twelve_months_the_client_pays_the_list_price(
-    firm, in_firm, wholesale, primary_admin, monkeypatch
+    firm, in_firm, wholesale, primary_admin, today_is
 ):
     sub = wholesale("plus", start=datetime.date(2024, 1, 1))
-    set_today(monkeypatch, datetime.date(2025, 6, 1))
+    today_is(datetime.date(2025, 6, 1))
     services.subscription_remove_from_wholesale(firm=firm, subscription=sub, by=primary_admin)
     sub.refresh_from_db()
     assert sub.discount_until <= datetime.date(2025, 6, 1)
