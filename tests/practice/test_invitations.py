@@ -8,7 +8,7 @@ from django.core import mail
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from practice import services
+from practice import selectors, services
 from practice.models import Invitation, InvitationStatus, Membership, Role, User
 from tests.practice.factories import PASSWORD, MembershipFactory, UserFactory
 
@@ -193,7 +193,7 @@ def test_a_token_for_another_invitation_id_is_refused(client, invited, firm):
     invitation, _path = invited
     forged = signing.dumps({"i": invitation.pk, "n": "guess"}, salt="wrong-salt")
     assert client.get(reverse("invitation_accept", args=[forged])).status_code == 410
-    forged = signing.dumps({"i": invitation.pk, "n": "guess"}, salt=services.INVITATION_SALT)
+    forged = signing.dumps({"i": invitation.pk, "n": "guess"}, salt=selectors.INVITATION_SALT)
     assert client.get(reverse("invitation_accept", args=[forged])).status_code == 410
 
 
