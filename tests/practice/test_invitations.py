@@ -8,7 +8,7 @@ from django.core import mail
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from practice import selectors, services
+from practice import selectors
 from practice.models import Invitation, InvitationStatus, Membership, Role, User
 from tests.practice.factories import PASSWORD, MembershipFactory, UserFactory
 
