@@ -21,6 +21,27 @@ from practice.signing import (
     link_url,
     superseded,
 )
+from practice.tenancy import get_in_firm_or_404
+
+
+def account_exists(*, email: str) -> bool:
+    return User.objects.filter(email__iexact=email).exists()
+
+
+def firm_fresh(*, firm: Firm) -> Firm:
+    """The firm as stored now (a form edits this copy, not the request's)."""
+    return Firm.objects.get(pk=firm.pk)
+
+
+def access_member_by_id(*, firm: Firm, membership_id) -> Membership:
+    """One member of `firm` (with the user), or 404 as for a missing one."""
+    return get_in_firm_or_404(
+        Membership.objects.select_related("user"), firm=firm, pk=membership_id
+    )
+
+
+def access_invitation_by_id(*, firm: Firm, invitation_id) -> Invitation:
+    return get_in_firm_or_404(Invitation, firm=firm, pk=invitation_id)
 
 
 def firms_for_user(user: User) -> list[Firm]:

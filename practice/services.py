@@ -149,6 +149,18 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     return membership
 
 
+@transaction.atomic
+def invitation_accept_new_account(
+    *, invitation: Invitation, password: str, full_name: str, language: str
+) -> User:
+    """Create the invitee's account with the invited address, and join the firm."""
+    user = User.objects.create_user(
+        email=invitation.email, password=password, full_name=full_name, language=language
+    )
+    invitation_accept(invitation=invitation, user=user)
+    return user
+
+
 # Team ------------------------------------------------------------------------
 
 

@@ -1,14 +1,11 @@
-import csv
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -18,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from practice import activity as activity_log
-from practice import selectors, services
+from practice import clock, selectors, services
 from practice.csvutil import escape_cell
 from practice.forms import (
     ActivityFilterForm,
@@ -30,14 +27,11 @@ from practice.forms import (
     SignInForm,
     SignUpForm,
 )
-from practice.models import BillingProfile, Firm, Invitation, Membership, User
+from practice.models import BillingProfile
+from practice.permissions import require_admin, require_primary_admin
 from practice.signing import LinkError
-from practice.tenancy import firm_scope, get_in_firm_or_404
-
-
-def _form_errors_to_messages(request, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
+from practice.tenancy import firm_scope
+from practice.web import csv_lines, csv_response, errors_to_messages, partial
 
 
 def _set_language_cookie(response, language: str):
@@ -123,7 +117,7 @@ def invitation_accept(request, token: str):
     except LinkError as exc:
         return render(request, "practice/invitation_invalid.html", {"reason": str(exc)}, status=410)
 
-    has_account = User.objects.filter(email__iexact=invitation.email).exists()
+    has_account = selectors.account_exists(email=invitation.email)
     signup_form = None
     if request.user.is_authenticated:
         if request.user.email.lower() != invitation.email.lower():
@@ -146,14 +140,12 @@ def invitation_accept(request, token: str):
         signup_form = SignUpForm(request.POST or None, email=invitation.email)
         if request.method == "POST" and signup_form.is_valid():
             try:
-                with transaction.atomic():
-                    user = User.objects.create_user(
-                        email=invitation.email,
-                        password=signup_form.cleaned_data["password1"],
-                        full_name=signup_form.cleaned_data["full_name"],
-                        language=request.LANGUAGE_CODE,
-                    )
-                    services.invitation_accept(invitation=invitation, user=user)
+                user = services.invitation_accept_new_account(
+                    invitation=invitation,
+                    password=signup_form.cleaned_data["password1"],
+                    full_name=signup_form.cleaned_data["full_name"],
+                    language=request.LANGUAGE_CODE,
+                )
             except LinkError as exc:
                 return render(
                     request, "practice/invitation_invalid.html", {"reason": str(exc)}, status=410
@@ -180,11 +172,6 @@ def firm_home(request, firm_slug):
     return redirect("team", firm_slug=firm_slug)  # pragma: no cover
 
 
-def _require_admin(request):
-    if not request.membership.is_admin:
-        raise PermissionDenied(_("Only the firm's admins can do this."))
-
-
 def team(request, firm_slug):
     return render(request, "practice/team.html", _team_context(request, InviteForm()))
 
@@ -203,7 +190,7 @@ def _team_context(request, invite_form) -> dict:
 
 @require_POST
 def team_invite(request, firm_slug):
-    _require_admin(request)
+    require_admin(request.membership)
     form = InviteForm(request.POST)
     if form.is_valid():
         try:
@@ -227,38 +214,36 @@ def team_invite(request, firm_slug):
 
 @require_POST
 def invitation_resend(request, firm_slug, invitation_id):
-    invitation = get_in_firm_or_404(Invitation, firm=request.firm, pk=invitation_id)
-    _require_admin(request)
+    invitation = selectors.access_invitation_by_id(firm=request.firm, invitation_id=invitation_id)
+    require_admin(request.membership)
     try:
         services.invitation_resend(firm=request.firm, invitation=invitation, by=request.membership)
         messages.success(
             request, _("A new link was sent to %(email)s.") % {"email": invitation.email}
         )
     except ValidationError as exc:
-        _form_errors_to_messages(request, exc)
+        errors_to_messages(request, exc)
     return redirect("team", firm_slug=firm_slug)
 
 
 @require_POST
 def invitation_revoke(request, firm_slug, invitation_id):
-    invitation = get_in_firm_or_404(Invitation, firm=request.firm, pk=invitation_id)
-    _require_admin(request)
+    invitation = selectors.access_invitation_by_id(firm=request.firm, invitation_id=invitation_id)
+    require_admin(request.membership)
     try:
         services.invitation_revoke(firm=request.firm, invitation=invitation, by=request.membership)
         messages.success(
             request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email}
         )
     except ValidationError as exc:
-        _form_errors_to_messages(request, exc)
+        errors_to_messages(request, exc)
     return redirect("team", firm_slug=firm_slug)
 
 
 @require_POST
 def member_role(request, firm_slug, membership_id):
-    member = get_in_firm_or_404(
-        Membership.objects.select_related("user"), firm=request.firm, pk=membership_id
-    )
-    _require_admin(request)
+    member = selectors.access_member_by_id(firm=request.firm, membership_id=membership_id)
+    require_admin(request.membership)
     form = RoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose admin or standard."))
@@ -276,16 +261,14 @@ def member_role(request, firm_slug, membership_id):
                 % {"person": member.user, "role": member.get_role_display()},
             )
         except ValidationError as exc:
-            _form_errors_to_messages(request, exc)
+            errors_to_messages(request, exc)
     return redirect("team", firm_slug=firm_slug)
 
 
 def member_deactivate(request, firm_slug, membership_id):
     """Confirm, and when the person leads clients, ask who takes them over."""
-    member = get_in_firm_or_404(
-        Membership.objects.select_related("user"), firm=request.firm, pk=membership_id
-    )
-    _require_admin(request)
+    member = selectors.access_member_by_id(firm=request.firm, membership_id=membership_id)
+    require_admin(request.membership)
     lead_count = services.member_workload(member)
     form = MemberChoiceForm(
         request.POST or None,
@@ -309,7 +292,7 @@ def member_deactivate(request, firm_slug, membership_id):
                 firm=request.firm, membership=member, by=request.membership, reassign_to=reassign_to
             )
         except ValidationError as exc:
-            _form_errors_to_messages(request, exc)
+            errors_to_messages(request, exc)
         else:
             messages.success(request, _("%(person)s was deactivated.") % {"person": member.user})
         return redirect("team", firm_slug=firm_slug)
@@ -322,18 +305,15 @@ def member_deactivate(request, firm_slug, membership_id):
 
 @require_POST
 def member_reactivate(request, firm_slug, membership_id):
-    member = get_in_firm_or_404(
-        Membership.objects.select_related("user"), firm=request.firm, pk=membership_id
-    )
-    _require_admin(request)
+    member = selectors.access_member_by_id(firm=request.firm, membership_id=membership_id)
+    require_admin(request.membership)
     services.membership_reactivate(firm=request.firm, membership=member, by=request.membership)
     messages.success(request, _("%(person)s is active again.") % {"person": member.user})
     return redirect("team", firm_slug=firm_slug)
 
 
 def primary_admin_transfer(request, firm_slug):
-    if not request.membership.is_primary_admin:
-        raise PermissionDenied(_("Only the firm's primary admin can do this."))
+    require_primary_admin(request.membership)
     form = MemberChoiceForm(
         request.POST or None,
         firm=request.firm,
@@ -346,7 +326,7 @@ def primary_admin_transfer(request, firm_slug):
                 firm=request.firm, to=form.cleaned_data["member"], by=request.membership
             )
         except ValidationError as exc:
-            _form_errors_to_messages(request, exc)
+            errors_to_messages(request, exc)
         else:
             messages.success(
                 request,
@@ -367,8 +347,8 @@ def firm_settings(request, firm_slug):
     """Name, country, currency and language of the firm; admins edit (R2)."""
     can_manage = request.membership.is_admin
     if request.method == "POST":
-        _require_admin(request)
-        form = FirmForm(request.POST, instance=Firm.objects.get(pk=request.firm.pk))
+        require_admin(request.membership)
+        form = FirmForm(request.POST, instance=selectors.firm_fresh(firm=request.firm))
         if form.is_valid():
             services.firm_update(
                 firm=request.firm,
@@ -389,7 +369,7 @@ def billing_profile(request, firm_slug):
     profile = selectors.billing_profile(firm=request.firm)
     can_manage = request.membership.is_admin
     if request.method == "POST":
-        _require_admin(request)
+        require_admin(request.membership)
         form = BillingProfileForm(request.POST, instance=BillingProfile(firm=request.firm))
         if form.is_valid():
             services.billing_profile_update(
@@ -436,14 +416,7 @@ def activity(request, firm_slug):
         for e in page.object_list
     ]
     context = {"form": form, "page": page, "rows": rows}
-    if request.htmx and not request.htmx.history_restore_request:
-        return render(request, "practice/activity.html#results", context)
-    return render(request, "practice/activity.html", context)
-
-
-class _Echo:
-    def write(self, value):
-        return value
+    return render(request, partial(request, "practice/activity.html", "results"), context)
 
 
 def activity_export(request, firm_slug):
@@ -452,34 +425,33 @@ def activity_export(request, firm_slug):
     _form, filters = _activity_filters(request)
     firm = request.firm
     language = translation.get_language()
-    writer = csv.writer(_Echo())
 
     def rows():
-        with firm_scope(firm), translation.override(language):
-            yield "\ufeff" + writer.writerow(
-                [_("Date"), _("Person"), _("E-mail"), _("Action"), _("Object"), _("Changes")]
-            )
-            tz = timezone.get_current_timezone()
-            events = selectors.activity_events(firm=firm, **filters)
-            for event in events.iterator(chunk_size=1000):
-                actor = event.actor
-                yield writer.writerow(
-                    [
-                        escape_cell(v)
-                        for v in (
-                            event.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
-                            actor.get_full_name() if actor else "",
-                            actor.email if actor else "",
-                            activity_log.describe(event),
-                            event.target_label,
-                            activity_log.changes_as_text(activity_log.describe_changes(event)),
-                        )
-                    ]
+        yield [
+            "\ufeff" + _("Date"),
+            _("Person"),
+            _("E-mail"),
+            _("Action"),
+            _("Object"),
+            _("Changes"),
+        ]
+        tz = timezone.get_current_timezone()
+        for event in selectors.activity_events(firm=firm, **filters).iterator(chunk_size=1000):
+            actor = event.actor
+            yield [
+                escape_cell(v)
+                for v in (
+                    event.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+                    actor.get_full_name() if actor else "",
+                    actor.email if actor else "",
+                    activity_log.describe(event),
+                    event.target_label,
+                    activity_log.changes_as_text(activity_log.describe_changes(event)),
                 )
+            ]
 
-    filename = f"activity-{firm.slug}-{timezone.localdate():%Y-%m-%d}.csv"
-    return StreamingHttpResponse(
-        rows(),
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    def chunks():
+        with firm_scope(firm), translation.override(language):
+            yield from csv_lines(rows())
+
+    return csv_response(chunks(), filename=f"activity-{firm.slug}-{clock.today():%Y-%m-%d}.csv")
