@@ -48,6 +48,7 @@ test: install
 	echo "Using database: $$db / broker: $$broker"
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	PYTHONPATH=. $(VENV)/bin/lint-imports --no-cache
 	@DJANGO_SETTINGS_MODULE=practice.settings_test $(PY) manage.py makemigrations --check --dry-run >/dev/null \
 		|| { echo "Missing migrations: run manage.py makemigrations"; exit 1; }
 	@echo "No missing migrations."

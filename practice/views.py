@@ -28,7 +28,7 @@ from practice.forms import (
     SignUpForm,
 )
 from practice.models import BillingProfile
-from practice.permissions import require_admin, require_primary_admin
+from practice.permissions import admin_required, require_admin, require_primary_admin
 from practice.signing import LinkError
 from practice.tenancy import firm_scope
 from practice.web import csv_lines, csv_response, errors_to_messages, partial
@@ -189,8 +189,8 @@ def _team_context(request, invite_form) -> dict:
 
 
 @require_POST
+@admin_required
 def team_invite(request, firm_slug):
-    require_admin(request.membership)
     form = InviteForm(request.POST)
     if form.is_valid():
         try:
@@ -213,9 +213,9 @@ def team_invite(request, firm_slug):
 
 
 @require_POST
+@admin_required
 def invitation_resend(request, firm_slug, invitation_id):
     invitation = selectors.access_invitation_by_id(firm=request.firm, invitation_id=invitation_id)
-    require_admin(request.membership)
     try:
         services.invitation_resend(firm=request.firm, invitation=invitation, by=request.membership)
         messages.success(
@@ -227,9 +227,9 @@ def invitation_resend(request, firm_slug, invitation_id):
 
 
 @require_POST
+@admin_required
 def invitation_revoke(request, firm_slug, invitation_id):
     invitation = selectors.access_invitation_by_id(firm=request.firm, invitation_id=invitation_id)
-    require_admin(request.membership)
     try:
         services.invitation_revoke(firm=request.firm, invitation=invitation, by=request.membership)
         messages.success(
@@ -241,9 +241,9 @@ def invitation_revoke(request, firm_slug, invitation_id):
 
 
 @require_POST
+@admin_required
 def member_role(request, firm_slug, membership_id):
     member = selectors.access_member_by_id(firm=request.firm, membership_id=membership_id)
-    require_admin(request.membership)
     form = RoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose admin or standard."))
@@ -265,10 +265,10 @@ def member_role(request, firm_slug, membership_id):
     return redirect("team", firm_slug=firm_slug)
 
 
+@admin_required
 def member_deactivate(request, firm_slug, membership_id):
     """Confirm, and when the person leads clients, ask who takes them over."""
     member = selectors.access_member_by_id(firm=request.firm, membership_id=membership_id)
-    require_admin(request.membership)
     lead_count = services.member_workload(member)
     form = MemberChoiceForm(
         request.POST or None,
@@ -304,9 +304,9 @@ def member_deactivate(request, firm_slug, membership_id):
 
 
 @require_POST
+@admin_required
 def member_reactivate(request, firm_slug, membership_id):
     member = selectors.access_member_by_id(firm=request.firm, membership_id=membership_id)
-    require_admin(request.membership)
     services.membership_reactivate(firm=request.firm, membership=member, by=request.membership)
     messages.success(request, _("%(person)s is active again.") % {"person": member.user})
     return redirect("team", firm_slug=firm_slug)
