@@ -13,6 +13,7 @@ from django_scopes import scopes_disabled
 from billing import services as billing_services
 from clients.models import CompanyMember
 from practice.models import ActivityEvent
+from practice.validators import luhn_valid
 from subscriptions.clientapps import install, invitations, payroll, time_accounts, tracking
 from subscriptions.clientapps import selectors as app_selectors
 from subscriptions.models import (
@@ -444,3 +445,24 @@ def test_the_admin_is_designated_among_the_clients_team(firm, admin_member, pro_
             accountants=[],
             by=admin_member,
         )
+
+
+def test_time_account_ids_carry_a_luhn_check_digit():
+    assert time_accounts.time_account_id_is_valid("TA-1234-5674")
+    assert not time_accounts.time_account_id_is_valid("TA-1234-5675")
+    for _ in range(50):
+        new = time_accounts.new_time_account_id()
+        assert time_accounts.time_account_id_is_valid(new)
+        assert luhn_valid(new[3:7] + new[8:])
+
+
+def test_the_apps_tasks_keep_their_registered_names():
+    """Messages queued before the tasks moved module still find them."""
+    from subscriptions.clientapps import tasks
+
+    assert tasks.time_employees_import.name == "subscriptions.tasks.time_employees_import"
+    assert tasks.time_invitation_email.name == "subscriptions.tasks.time_invitation_email"
+    assert (
+        tasks.time_invitation_accepted_email.name
+        == "subscriptions.tasks.time_invitation_accepted_email"
+    )
