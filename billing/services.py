@@ -1,5 +1,5 @@
 """Monthly wholesale statements (R21). Amounts follow the single rounding rule
-documented in billing.pricing."""
+documented in subscriptions.pricing."""
 
 import datetime
 import json
@@ -12,13 +12,13 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from billing.models import Statement, StatementLine, StatementTotal
-from billing.pricing import Segment, charge_between, month_bounds, sum_by_currency
 from clients.models import Client
 from practice import clock
 from practice.activity import activity_record
 from practice.models import Firm, Membership
 from practice.permissions import require_admin
 from subscriptions.models import ChargePeriod, Payer, Price, Product
+from subscriptions.pricing import Segment, charge_between, month_bounds, sum_by_currency
 
 
 def previous_month(day: datetime.date | None = None) -> tuple[int, int]:

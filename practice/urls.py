@@ -5,7 +5,7 @@ from django.urls import include, path
 from clients import link_views
 from practice import views
 from practice.forms import StyledPasswordResetForm, StyledSetPasswordForm
-from subscriptions.app_views import time_invitation_accept
+from subscriptions.clientapps.views import time_invitation_accept
 
 firm_patterns = [
     path("", views.firm_home, name="firm_home"),

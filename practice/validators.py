@@ -7,16 +7,28 @@ from django.utils.translation import gettext_lazy as _
 _DIGIT_RUN = re.compile(r"\d(?:[ -]?\d){12,}")
 
 
-def luhn_valid(digits: str) -> bool:
+def _luhn_sum(digits: str, *, doubled: int) -> int:
+    """The Luhn sum of `digits`, doubling every other digit from the right,
+    starting at index `doubled` (0: the last digit, 1: the one before it)."""
     total = 0
     for i, ch in enumerate(reversed(digits)):
         d = int(ch)
-        if i % 2:
+        if i % 2 == doubled:
             d *= 2
             if d > 9:
                 d -= 9
         total += d
-    return total % 10 == 0
+    return total
+
+
+def luhn_valid(digits: str) -> bool:
+    """True when the last digit of `digits` is the Luhn check digit of the others."""
+    return _luhn_sum(digits, doubled=1) % 10 == 0
+
+
+def luhn_check_digit(digits: str) -> int:
+    """The Luhn check digit to append to `digits`."""
+    return (10 - _luhn_sum(digits, doubled=0) % 10) % 10
 
 
 def looks_like_card_number(value: str) -> bool:

@@ -17,6 +17,9 @@ class SubscriptionsConfig(AppConfig):
         from clients import signals
         from subscriptions import receivers
 
+        # Celery discovers `subscriptions.tasks` only: register the apps' tasks too.
+        from subscriptions.clientapps import tasks  # noqa: F401
+
         signals.client_created.connect(receivers.client_created, dispatch_uid="subscriptions")
         signals.client_transferred.connect(
             receivers.client_transferred, dispatch_uid="subscriptions"

@@ -1,14 +1,14 @@
 """Demo subscriptions: about half of the firm's first clients get a plan, cycling
 through wholesale ones (with split billing and past upgrades) and direct ones,
-started months ago so statements have lines."""
+started months ago so that last month's statement, issued by billing's demo, has
+lines."""
 
 from django.db import transaction
 
-from billing.pricing import add_months
 from clients.models import Client
 from practice import clock
 from practice.models import Firm
-from subscriptions import services
+from subscriptions import periods
 from subscriptions.models import (
     Billing,
     ChangeKind,
@@ -20,6 +20,7 @@ from subscriptions.models import (
     Subscription,
     SubscriptionStatus,
 )
+from subscriptions.pricing import add_months
 
 # (plan, billing, months ago, add-on and its payer or None, earlier plan or None)
 PLAN = [
@@ -50,7 +51,7 @@ def _subscription(firm, client, product, billing, start, parent=None, by=None):
         start_date=start,
         created_by=by,
     )
-    services._open_period(sub, on=start)
+    periods.open_period(sub, on=start)
     return sub
 
 
@@ -70,10 +71,10 @@ def load(*, firm: Firm, by) -> None:
         sub = _subscription(firm, client, product, billing, start, by=user)
         if earlier:
             on = add_months(start, 2)
-            services._close_period(sub, on=on)
+            periods.close_period(sub, on=on)
             sub.product = products[code]
             sub.save(update_fields=["product"])
-            services._open_period(sub, on=on)
+            periods.open_period(sub, on=on)
             PlanChange.objects.create(
                 firm=firm,
                 subscription=sub,
@@ -90,8 +91,4 @@ def load(*, firm: Firm, by) -> None:
         )
         if code == "plus":
             usage.features.set(Feature.objects.filter(code__in=["multicurrency", "bills"]))
-        services.client_billing_refresh(client=client)
-    from billing.services import previous_month, statement_generate
-
-    year, month = previous_month()
-    statement_generate(firm=firm, year=year, month=month)
+        periods.client_billing_refresh(client=client)

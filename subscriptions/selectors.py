@@ -5,17 +5,19 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from billing.pricing import Segment, add_months, charge_for_month, month_bounds
 from clients.models import BillingChoice, Client, normalize_search
 from practice import clock
 from practice.models import BillingProfile, Firm, Membership
 from practice.templatetags.money import format_money
+from practice.tenancy import get_in_firm_or_404, scopes_disabled
 from subscriptions import rules
 from subscriptions.models import (
+    LIVE,
+    AppSetup,
     Billing,
     ClientUsage,
     DiscountPolicy,
@@ -26,8 +28,7 @@ from subscriptions.models import (
     Subscription,
     SubscriptionStatus,
 )
-
-LIVE = (SubscriptionStatus.PENDING, SubscriptionStatus.ACTIVE)
+from subscriptions.pricing import Segment, add_months, charge_for_month, month_bounds, round_cents
 
 
 def client_has_wholesale(*, client: Client) -> bool:
@@ -40,6 +41,60 @@ def client_has_wholesale(*, client: Client) -> bool:
         .only("pk")
         .exists()
     )
+
+
+def access_client_by_id(*, firm: Firm, client_id) -> Client:
+    """One of the firm's clients; Http404 alike for a missing and another firm's."""
+    return get_in_firm_or_404(Client, firm=firm, pk=client_id)
+
+
+def access_subscription_by_id(*, firm: Firm, subscription_id) -> Subscription:
+    """One of the firm's subscriptions; Http404 alike for a missing and another firm's."""
+    return get_in_firm_or_404(
+        Subscription.objects.select_related("client", "product"), firm=firm, pk=subscription_id
+    )
+
+
+def live_plan(client: Client) -> Subscription | None:
+    """The client's plan that has not been cancelled (at most one)."""
+    return (
+        Subscription.objects.filter(
+            firm=client.firm_id, client=client, parent__isnull=True, status__in=LIVE
+        )
+        .select_related("product")
+        .first()
+    )
+
+
+def billing_profile_missing(*, firm: Firm) -> list[str] | None:
+    """Missing fields of the firm's billing profile; None when it has none."""
+    profile = BillingProfile.objects.filter(firm=firm).first()
+    return None if profile is None else profile.missing_fields
+
+
+def pending_wholesale_count(*, firm: Firm) -> int:
+    """Wholesale subscriptions waiting for their enrolment (R16)."""
+    return Subscription.objects.filter(
+        firm=firm, billing=Billing.WHOLESALE, status=SubscriptionStatus.PENDING
+    ).count()
+
+
+def first_plan() -> Product | None:
+    """The first plan offered, in the catalogue's order."""
+    return (
+        Product.objects.filter(kind=ProductKind.PLAN, is_active=True).order_by("sort_order").first()
+    )
+
+
+def pending_enrolments(*, limit: int) -> list[tuple[int, int]]:
+    """(firm id, subscription id) of wholesale subscriptions waiting for their
+    enrolment, across all firms (the beat's sweep)."""
+    with scopes_disabled():
+        return list(
+            Subscription.objects.filter(
+                status=SubscriptionStatus.PENDING, billing=Billing.WHOLESALE
+            ).values_list("firm_id", "pk")[:limit]
+        )
 
 
 def catalogue(*, kind: str | None = None) -> list[Product]:
@@ -93,8 +148,8 @@ def plan_comparison(*, firm: Firm) -> dict:
         return ComparisonRow(
             product=product,
             list_price=price,
-            wholesale_price=_discounted(price, policy.wholesale_rate),
-            direct_price=_discounted(price, policy.direct_rate),
+            wholesale_price=discounted(price, policy.wholesale_rate),
+            direct_price=discounted(price, policy.direct_rate),
             features={f.pk for f in product.features.all()},
         )
 
@@ -107,11 +162,10 @@ def plan_comparison(*, firm: Firm) -> dict:
     }
 
 
-def _discounted(price: Decimal | None, rate: Decimal) -> Decimal | None:
+def discounted(price: Decimal | None, rate: Decimal) -> Decimal | None:
+    """The monthly price at `rate` off, to the cent."""
     if price is None:
         return None
-    from billing.pricing import round_cents
-
     return round_cents(price * (1 - rate))
 
 
@@ -142,7 +196,7 @@ def _decorate(sub: Subscription, today: datetime.date) -> Subscription:
     """Attach prices and, for subscriptions the client pays, its own charge."""
     price = price_of(sub.product, sub.currency)
     sub.list_price = price
-    sub.discounted_price = _discounted(price, sub.discount_rate)
+    sub.discounted_price = discounted(price, sub.discount_rate)
     sub.client_charge_this_month = None
     if price is not None and sub.billing == Billing.DIRECT and sub.status == "active":
         amounts = charge_for_month(
@@ -201,8 +255,6 @@ def wholesale_clients(*, firm: Firm, q: str = "") -> QuerySet[Client]:
     # The database refuses NUL characters in text: a crafted query would 500.
     q = (q or "").replace("\x00", "").strip()
     if q:
-        from django.db.models import Q
-
         qs = qs.filter(Q(search_name__contains=normalize_search(q)) | Q(client_number__iexact=q))
     return qs.order_by("search_name", "pk")
 
@@ -340,13 +392,13 @@ def wholesale_client_detail(*, firm: Firm, client: Client, membership: Membershi
         .order_by("parent_id", "pk")
     )
     usage = client_usage(client=client)
-    profile = BillingProfile.objects.filter(firm=firm).first()
-    missing = None if profile is None else profile.missing_fields
+    missing = billing_profile_missing(firm=firm)
     plans = catalogue(kind=ProductKind.PLAN)
     today = clock.today()
-    from subscriptions.app_selectors import setups_by_subscription
-
-    app_setups = setups_by_subscription(firm=firm, subscription_ids=[s.pk for s in subs])
+    app_setups = {
+        s.subscription_id: s
+        for s in AppSetup.objects.filter(firm=firm, subscription_id__in=[s.pk for s in subs])
+    }
     for sub in subs:
         _decorate(sub, today)
         sub.app_setup = app_setups.get(sub.pk)

@@ -1,5 +1,5 @@
-"""Writes for subscriptions. `subscriptions_on_client_created` is called by
-clients.services.client_create once the client row exists.
+"""Writes for subscriptions. `subscriptions_on_client_created` and
+`subscriptions_transfer` answer the clients app's hooks (subscriptions.receivers).
 
 Every change that affects money closes the subscription's open ChargePeriod and
 opens a new one on the day it takes effect (today, in the firm's time zone), so
@@ -11,91 +11,33 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from billing.pricing import add_months
 from clients.models import BillingChoice, Client
 from practice import clock
 from practice.activity import activity_record
-from practice.models import BillingProfile, Firm, Membership, User
+from practice.models import Firm, Membership, User
 from practice.permissions import require_admin
 from subscriptions import rules
 from subscriptions.models import (
+    LIVE,
     Billing,
     ChangeKind,
-    ChargePeriod,
     ClientUsage,
-    DiscountPolicy,
     Feature,
-    Payer,
     PlanChange,
     Product,
     ProductKind,
     Subscription,
     SubscriptionStatus,
 )
-
-LIVE = (SubscriptionStatus.PENDING, SubscriptionStatus.ACTIVE)
-
-
-def billing_profile_missing(*, firm: Firm) -> list[str] | None:
-    """Missing fields of the firm's billing profile; None when it has none."""
-    profile = BillingProfile.objects.filter(firm=firm).first()
-    return None if profile is None else profile.missing_fields
-
-
-def _discount_terms(billing: str, start: datetime.date) -> tuple:
-    policy = DiscountPolicy.current()
-    if billing == Billing.WHOLESALE:
-        return policy.wholesale_rate, None
-    return policy.direct_rate, add_months(start, policy.direct_months)
-
-
-def _open_period(subscription: Subscription, *, on: datetime.date) -> ChargePeriod:
-    return ChargePeriod.objects.create(
-        firm_id=subscription.firm_id,
-        subscription=subscription,
-        subscription_ref=subscription.pk,
-        client=subscription.client,
-        client_name=subscription.client.display_name,
-        product=subscription.product,
-        payer=Payer.FIRM if subscription.billing == Billing.WHOLESALE else Payer.CLIENT,
-        currency=subscription.currency,
-        discount_rate=subscription.discount_rate,
-        discount_until=subscription.discount_until,
-        starts_on=on,
-    )
-
-
-def _close_period(subscription: Subscription, *, on: datetime.date) -> None:
-    open_periods = ChargePeriod.objects.filter(
-        firm=subscription.firm_id, subscription=subscription, ends_on__isnull=True
-    )
-    open_periods.filter(starts_on__gte=on).delete()
-    open_periods.update(ends_on=on)
-
-
-def client_billing_refresh(*, client: Client) -> None:
-    """Keep Client.billing and Client.products_summary (shown in the client list)
-    in step with the client's live subscriptions."""
-    subs = list(
-        Subscription.objects.filter(firm=client.firm_id, client=client, status__in=LIVE)
-        .select_related("product")
-        .order_by("parent_id", "pk")
-    )
-    plan = next((s for s in subs if s.parent_id is None), None)
-    if any(s.billing == Billing.WHOLESALE for s in subs):
-        billing = BillingChoice.WHOLESALE
-    elif subs:
-        billing = BillingChoice.DIRECT
-    else:
-        billing = BillingChoice.NONE
-    names = []
-    for s in ([plan] if plan else []) + [s for s in subs if s.parent_id is not None]:
-        names.append(s.product.name + (" …" if s.status == SubscriptionStatus.PENDING else ""))
-    summary = " + ".join(names)[:200]
-    Client.objects.filter(firm=client.firm_id, pk=client.pk).update(
-        billing=billing, products_summary=summary
-    )
-    client.billing, client.products_summary = billing, summary
+from subscriptions.periods import (
+    client_billing_refresh,
+    close_period,
+    discount_terms,
+    open_period,
+    to_direct,
+)
+from subscriptions.selectors import billing_profile_missing, client_usage, live_plan
+from subscriptions.tasks import enrolment_complete
 
 
 def _plan_by_code(code: str) -> Product:
@@ -105,19 +47,7 @@ def _plan_by_code(code: str) -> Product:
     return product
 
 
-def _live_plan(client: Client) -> Subscription | None:
-    return (
-        Subscription.objects.filter(
-            firm=client.firm_id, client=client, parent__isnull=True, status__in=LIVE
-        )
-        .select_related("product")
-        .first()
-    )
-
-
 def _enqueue_enrolment(subscription: Subscription) -> None:
-    from subscriptions.tasks import enrolment_complete
-
     firm_id, pk = subscription.firm_id, subscription.pk
     transaction.on_commit(lambda: enrolment_complete.delay(firm_id, pk))
 
@@ -139,7 +69,7 @@ def subscriptions_on_client_created(*, firm: Firm, client: Client, by: User) -> 
         return None
     product = _plan_by_code(client.initial_plan_code)
     if client.initial_billing == BillingChoice.WHOLESALE:
-        rate, until = _discount_terms(Billing.WHOLESALE, clock.today())
+        rate, until = discount_terms(Billing.WHOLESALE, clock.today())
         subscription = Subscription.objects.create(
             firm=firm,
             client=client,
@@ -167,7 +97,7 @@ def subscriptions_on_client_created(*, firm: Firm, client: Client, by: User) -> 
 
 def _start_direct(*, firm: Firm, client: Client, product: Product, by: User) -> Subscription:
     start = clock.today()
-    rate, until = _discount_terms(Billing.DIRECT, start)
+    rate, until = discount_terms(Billing.DIRECT, start)
     subscription = Subscription.objects.create(
         firm=firm,
         client=client,
@@ -180,7 +110,7 @@ def _start_direct(*, firm: Firm, client: Client, product: Product, by: User) -> 
         start_date=start,
         created_by=by,
     )
-    _open_period(subscription, on=start)
+    open_period(subscription, on=start)
     activity_record(
         firm=firm,
         by=by,
@@ -199,7 +129,7 @@ def subscription_start_direct(
     Wholesale is offered only when the client is created."""
     require_admin(by, firm=firm)
     Client.objects.select_for_update(of=("self",)).filter(firm=firm, pk=client.pk).first()
-    if _live_plan(client) is not None:
+    if live_plan(client) is not None:
         raise ValidationError(_("%(client)s already has a subscription.") % {"client": client})
     if product.kind != ProductKind.PLAN or not product.is_active:
         raise ValidationError(_("Choose a plan from the catalogue."))
@@ -208,50 +138,11 @@ def subscription_start_direct(
     return subscription
 
 
-@transaction.atomic
-def subscription_enrolment_complete(*, firm: Firm, subscription_id: int) -> bool:
-    """Complete a pending wholesale enrolment once the firm's billing profile is
-    complete (R16). Idempotent: does nothing unless the subscription is pending.
-    Returns True when it activated the subscription."""
-    subscription = (
-        Subscription.objects.select_for_update(of=("self",))
-        .filter(firm=firm, pk=subscription_id)
-        .select_related("client", "product")
-        .first()
-    )
-    if subscription is None or subscription.status != SubscriptionStatus.PENDING:
-        return False
-    if billing_profile_missing(firm=firm) != []:
-        return False
-    start = clock.today()
-    subscription.status = SubscriptionStatus.ACTIVE
-    subscription.start_date = start
-    subscription.save(update_fields=["status", "start_date"])
-    _open_period(subscription, on=start)
-    activity_record(
-        firm=firm,
-        by=None,
-        verb="subscription.enrolled",
-        target=subscription,
-        changes={"status": [SubscriptionStatus.PENDING, SubscriptionStatus.ACTIVE]},
-    )
-    client_billing_refresh(client=subscription.client)
-    return True
-
-
 def _locked(subscription: Subscription) -> Subscription:
     return (
         Subscription.objects.select_for_update(of=("self",))
         .select_related("client", "product")
         .get(firm=subscription.firm_id, pk=subscription.pk)
-    )
-
-
-def client_usage_for(*, client: Client) -> ClientUsage | None:
-    return (
-        ClientUsage.objects.filter(firm=client.firm_id, client=client)
-        .prefetch_related("features")
-        .first()
     )
 
 
@@ -269,17 +160,17 @@ def subscription_change_plan(
         subscription=subscription,
         target=product,
         direction=direction,
-        usage=client_usage_for(client=subscription.client),
+        usage=client_usage(client=subscription.client),
         billing_profile_missing=billing_profile_missing(firm=firm),
     )
     if reasons:
         raise ValidationError(reasons)
     on = clock.today()
     before = subscription.product
-    _close_period(subscription, on=on)
+    close_period(subscription, on=on)
     subscription.product = product
     subscription.save(update_fields=["product"])
-    _open_period(subscription, on=on)
+    open_period(subscription, on=on)
     PlanChange.objects.create(
         firm=firm,
         subscription=subscription,
@@ -300,21 +191,6 @@ def subscription_change_plan(
     return subscription
 
 
-def _to_direct(subscription: Subscription, *, on: datetime.date) -> None:
-    policy = DiscountPolicy.current()
-    _close_period(subscription, on=on)
-    start = subscription.start_date or on
-    subscription.billing = Billing.DIRECT
-    subscription.discount_rate = policy.direct_rate
-    subscription.discount_until = add_months(start, policy.direct_months)
-    subscription.status = SubscriptionStatus.ACTIVE
-    subscription.start_date = start
-    subscription.save(
-        update_fields=["billing", "discount_rate", "discount_until", "status", "start_date"]
-    )
-    _open_period(subscription, on=on)
-
-
 @transaction.atomic
 def subscription_remove_from_wholesale(
     *, firm: Firm, subscription: Subscription, by: Membership
@@ -329,12 +205,12 @@ def subscription_remove_from_wholesale(
     if not subscription.is_live or subscription.billing != Billing.WHOLESALE:
         raise ValidationError(_("This subscription is not billed to the firm."))
     on = clock.today()
-    _to_direct(subscription, on=on)
+    to_direct(subscription, on=on)
     for addon in Subscription.objects.select_for_update(of=("self",)).filter(
         firm=firm, parent=subscription, billing=Billing.WHOLESALE, status__in=LIVE
     ):
         addon.client = subscription.client
-        _to_direct(addon, on=on)
+        to_direct(addon, on=on)
     activity_record(
         firm=firm,
         by=by.user,
@@ -391,7 +267,7 @@ def addon_create(
             % {"client": subscription.client, "addon": product.name}
         )
     start = clock.today()
-    rate, until = _discount_terms(payer, start)
+    rate, until = discount_terms(payer, start)
     addon = Subscription.objects.create(
         firm=firm,
         client=subscription.client,
@@ -405,7 +281,7 @@ def addon_create(
         start_date=start,
         created_by=by.user,
     )
-    _open_period(addon, on=start)
+    open_period(addon, on=start)
     activity_record(
         firm=firm,
         by=by.user,
@@ -443,7 +319,7 @@ def subscription_cancel(*, firm: Firm, subscription: Subscription, by: Membershi
             )
         )
     for sub in targets:
-        _close_period(sub, on=on)
+        close_period(sub, on=on)
         sub.status = SubscriptionStatus.CANCELLED
         sub.ended_on = on
         sub.save(update_fields=["status", "ended_on"])
@@ -505,7 +381,7 @@ def _copy_to(*, subscription: Subscription, client: Client, parent, on: datetime
         start_date=subscription.start_date or on,
         created_by=by,
     )
-    _open_period(copy, on=on)
+    open_period(copy, on=on)
     return copy
 
 
@@ -530,7 +406,7 @@ def subscriptions_transfer(*, source: Client, target: Client, by: User | None) -
     copies = {}
     for sub in subs:
         if sub.billing == Billing.WHOLESALE:
-            _to_direct(sub, on=on)
+            to_direct(sub, on=on)
             activity_record(
                 firm=source.firm,
                 by=None,
@@ -538,7 +414,7 @@ def subscriptions_transfer(*, source: Client, target: Client, by: User | None) -
                 target=sub,
                 changes={"billing": [Billing.WHOLESALE, Billing.DIRECT]},
             )
-        _close_period(sub, on=on)
+        close_period(sub, on=on)
         sub.status = SubscriptionStatus.CANCELLED
         sub.ended_on = on
         sub.save(update_fields=["status", "ended_on"])
@@ -570,13 +446,13 @@ def subscription_start_wholesale_after_transfer(
                 "billing. Direct pricing is still available."
             )
         )
-    plan = _live_plan(client)
-    rate, until = _discount_terms(Billing.WHOLESALE, clock.today())
+    plan = live_plan(client)
+    rate, until = discount_terms(Billing.WHOLESALE, clock.today())
     if plan is not None:
         plan = _locked(plan)
         if plan.billing == Billing.WHOLESALE:
             raise ValidationError(_("This subscription is already billed to the firm."))
-        _close_period(plan, on=clock.today())
+        close_period(plan, on=clock.today())
         plan.billing = Billing.WHOLESALE
         plan.discount_rate, plan.discount_until = rate, until
         plan.status = SubscriptionStatus.PENDING

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from subscriptions import app_views, views
+from subscriptions import views
+from subscriptions.clientapps import views as app_views
 
 urlpatterns = [
     path("compare/", views.compare, name="compare"),

@@ -1,27 +1,21 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from clients.models import Client
-from practice.tenancy import get_in_firm_or_404
+from practice.permissions import require_admin
+from practice.web import htmx_partial, partial
 from subscriptions import rules, selectors, services
 from subscriptions.forms import AddonForm, CostForm, PlanChoiceForm, UsageForm
-from subscriptions.models import Product, ProductKind, Subscription
+from subscriptions.models import DiscountPolicy, Subscription
 
-
-def _partial(request, template: str, name: str) -> str:
-    if request.htmx and not request.htmx.history_restore_request:
-        return f"{template}#{name}"
-    return template
-
-
-def _require_admin(request) -> None:
-    if not request.membership.is_admin:
-        raise PermissionDenied(_("Only the firm's admins manage billing."))
+# Checked after the lookup by id, so a missing or foreign object answers 404 to everyone.
+ADMINS_ONLY = gettext_lazy("Only the firm's admins manage billing.")
 
 
 def _next_url(request, default: str) -> str:
@@ -38,24 +32,24 @@ def _billing_index(request, client: Client) -> str:
     return f"{url}?q={client.client_number or client.display_name}"
 
 
+def _client(request, client_id) -> Client:
+    return selectors.access_client_by_id(firm=request.firm, client_id=client_id)
+
+
 def _subscription(request, subscription_id) -> Subscription:
-    return get_in_firm_or_404(
-        Subscription.objects.select_related("client", "product"),
-        firm=request.firm,
-        pk=subscription_id,
-    )
+    return selectors.access_subscription_by_id(firm=request.firm, subscription_id=subscription_id)
 
 
 def compare(request, firm_slug):
     """Plans side by side (the add-client form's "Compare")."""
     context = selectors.plan_comparison(firm=request.firm)
-    return render(request, _partial(request, "subscriptions/compare.html", "comparison"), context)
+    return render(request, partial(request, "subscriptions/compare.html", "comparison"), context)
 
 
 @require_http_methods(["GET", "POST"])
 def usage(request, firm_slug, client_id):
     """The client's recorded usage (users, features in use), from the Products tab."""
-    client = get_in_firm_or_404(Client, firm=request.firm, pk=client_id)
+    client = _client(request, client_id)
     current = selectors.client_usage(client=client)
     initial = {
         "users": current.users if current else 1,
@@ -74,7 +68,7 @@ def usage(request, firm_slug, client_id):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            if request.htmx:
+            if htmx_partial(request):
                 return render(
                     request,
                     "subscriptions/_client_products.html",
@@ -102,8 +96,8 @@ def usage(request, firm_slug, client_id):
 @require_http_methods(["GET", "POST"])
 def subscribe(request, firm_slug, client_id):
     """R5: a client without a subscription takes a direct one later."""
-    client = get_in_firm_or_404(Client, firm=request.firm, pk=client_id)
-    _require_admin(request)
+    client = _client(request, client_id)
+    require_admin(request.membership, message=str(ADMINS_ONLY))
     form = PlanChoiceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -140,7 +134,7 @@ def subscribe(request, firm_slug, client_id):
 
 def cost(request, firm_slug, client_id):
     """What will it cost: 24 months under wholesale and under direct, side by side."""
-    client = get_in_firm_or_404(Client, firm=request.firm, pk=client_id)
+    client = _client(request, client_id)
     current = next(
         (p for p in selectors.client_products(client=client) if p.is_live),
         None,
@@ -151,13 +145,7 @@ def cost(request, firm_slug, client_id):
         plan = form.cleaned_data["plan"]
         addons = list(form.cleaned_data["addons"])
     if plan is None:
-        plan = (
-            current.product
-            if current
-            else Product.objects.filter(kind=ProductKind.PLAN, is_active=True)
-            .order_by("sort_order")
-            .first()
-        )
+        plan = current.product if current else selectors.first_plan()
     if addons is None:
         addons = [a.product for a in current.addon_list if a.is_live] if current else []
     if not form.is_bound:
@@ -177,18 +165,18 @@ def cost(request, firm_slug, client_id):
         "current": current,
         "projection": projection,
     }
-    return render(request, _partial(request, "subscriptions/cost.html", "projection"), context)
+    return render(request, partial(request, "subscriptions/cost.html", "projection"), context)
 
 
 def _move(request, firm_slug, subscription_id, direction):
     subscription = _subscription(request, subscription_id)
-    _require_admin(request)
+    require_admin(request.membership, message=str(ADMINS_ONLY))
     usage_record = selectors.client_usage(client=subscription.client)
     options = selectors.move_options(
         subscription=subscription,
         direction=direction,
         usage=usage_record,
-        billing_profile_missing=services.billing_profile_missing(firm=request.firm),
+        billing_profile_missing=selectors.billing_profile_missing(firm=request.firm),
     )
     allowed = [target for target, reasons in options if not reasons]
     form = PlanChoiceForm(request.POST or None)
@@ -246,7 +234,7 @@ def downgrade(request, firm_slug, subscription_id):
 @require_http_methods(["GET", "POST"])
 def remove_wholesale(request, firm_slug, subscription_id):
     subscription = _subscription(request, subscription_id)
-    _require_admin(request)
+    require_admin(request.membership, message=str(ADMINS_ONLY))
     error = ""
     if request.method == "POST":
         try:
@@ -272,7 +260,7 @@ def remove_wholesale(request, firm_slug, subscription_id):
         {
             "subscription": plan,
             "error": error,
-            "policy": services.DiscountPolicy.current(),
+            "policy": DiscountPolicy.current(),
             "next": _next_url(request, ""),
         },
         status=400 if error else 200,
@@ -283,7 +271,7 @@ def remove_wholesale(request, firm_slug, subscription_id):
 def addon_add(request, firm_slug, subscription_id):
     """Add Payroll or Time; on a wholesale plan, choose who pays it (R20)."""
     subscription = _subscription(request, subscription_id)
-    _require_admin(request)
+    require_admin(request.membership, message=str(ADMINS_ONLY))
     form = AddonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -314,7 +302,7 @@ def addon_add(request, firm_slug, subscription_id):
 @require_http_methods(["GET", "POST"])
 def cancel(request, firm_slug, subscription_id):
     subscription = _subscription(request, subscription_id)
-    _require_admin(request)
+    require_admin(request.membership, message=str(ADMINS_ONLY))
     error = ""
     if request.method == "POST":
         try:

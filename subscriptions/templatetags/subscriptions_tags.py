@@ -27,6 +27,6 @@ def all_features():
 def client_apps(client):
     """{% client_apps client as setups %}: the apps installed for the client, with
     their setup state and Time account."""
-    from subscriptions.app_selectors import client_app_setups
+    from subscriptions.clientapps.selectors import client_app_setups
 
     return client_app_setups(client=client)

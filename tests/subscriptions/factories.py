@@ -2,7 +2,7 @@ import datetime
 
 import factory
 
-from subscriptions import services
+from subscriptions import periods
 from subscriptions.models import (
     Billing,
     ClientUsage,
@@ -40,8 +40,8 @@ class SubscriptionFactory(factory.django.DjangoModelFactory):
     def period(obj, create, extracted, **kwargs):
         """Open the billing period the services would open (skip with period=False)."""
         if create and extracted is not False and obj.status == SubscriptionStatus.ACTIVE:
-            services._open_period(obj, on=obj.start_date)
-            services.client_billing_refresh(client=obj.client)
+            periods.open_period(obj, on=obj.start_date)
+            periods.client_billing_refresh(client=obj.client)
 
 
 class ClientUsageFactory(factory.django.DjangoModelFactory):

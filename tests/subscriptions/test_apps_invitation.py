@@ -12,7 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from subscriptions import app_services
+from practice.signing import LinkError
+from subscriptions.clientapps import install, invitations, payroll, time_accounts, tracking
+from subscriptions.clientapps import selectors as app_selectors
 from subscriptions.models import AppSetup, Billing, SetupStatus, TimeAccount
 from tests.subscriptions.factories import client_with_team, product
 
@@ -32,24 +34,24 @@ def invited(firm, admin_member, standard_member, mailoutbox, django_capture_on_c
     (setup, account, link)."""
     client = client_with_team(firm, members=2, name="Boulangerie Petit")
     with scope(firm=firm):
-        app_services.time_pro_account_register(
+        time_accounts.time_pro_account_register(
             firm=firm, account_name="Cabinet Pro", account_id="PRO-123456", by=admin_member
         )
-        setup = app_services.app_install(
+        setup = install.app_install(
             firm=firm,
             client=client,
             product=product("time"),
             payer=Billing.WHOLESALE,
             by=admin_member,
         )
-        app_services.time_account_connect(firm=firm, setup=setup, mode="new", by=admin_member)
-        app_services.app_payroll_save(firm=firm, setup=setup, by=admin_member, **PAYROLL)
-        app_services.app_tracking_save(
+        time_accounts.time_account_connect(firm=firm, setup=setup, mode="new", by=admin_member)
+        payroll.app_payroll_save(firm=firm, setup=setup, by=admin_member, **PAYROLL)
+        tracking.app_tracking_save(
             firm=firm, setup=setup, track=["customers_jobs"], member_ids=[], by=admin_member
         )
-        admin = app_services.active_team(client)[0]
+        admin = app_selectors.active_team(client)[0]
         with django_capture_on_commit_callbacks(execute=True):
-            account = app_services.time_admin_invite(
+            account = invitations.time_admin_invite(
                 firm=firm,
                 setup=setup,
                 admin_member_id=admin.pk,
@@ -73,20 +75,20 @@ def test_r24_the_invitation_email_has_text_and_html_and_a_signed_link(
 ):
     client = client_with_team(firm, name="Boulangerie Petit")
     with scope(firm=firm):
-        app_services.time_pro_account_register(
+        time_accounts.time_pro_account_register(
             firm=firm, account_name="Cabinet Pro", account_id="PRO-123456", by=admin_member
         )
-        setup = app_services.app_install(
+        setup = install.app_install(
             firm=firm, client=client, product=product("time"), payer="direct", by=standard_member
         )
-        app_services.time_account_connect(firm=firm, setup=setup, mode="new", by=standard_member)
-        app_services.app_payroll_save(firm=firm, setup=setup, by=standard_member, **PAYROLL)
-        app_services.app_tracking_save(
+        time_accounts.time_account_connect(firm=firm, setup=setup, mode="new", by=standard_member)
+        payroll.app_payroll_save(firm=firm, setup=setup, by=standard_member, **PAYROLL)
+        tracking.app_tracking_save(
             firm=firm, setup=setup, track=[], member_ids=[], by=standard_member
         )
-        admin = app_services.active_team(client)[0]
+        admin = app_selectors.active_team(client)[0]
         with django_capture_on_commit_callbacks(execute=True):
-            account = app_services.time_admin_invite(
+            account = invitations.time_admin_invite(
                 firm=firm,
                 setup=setup,
                 admin_member_id=admin.pk,
@@ -100,7 +102,7 @@ def test_r24_the_invitation_email_has_text_and_html_and_a_signed_link(
     assert "Boulangerie Petit" in message.subject
     [(html, mimetype)] = message.alternatives
     assert mimetype == "text/html"
-    link = app_services.time_invitation_url(account)
+    link = app_selectors.time_invitation_url(account)
     assert link in message.body and link in html
     assert account.account_id in message.body
     with scopes_disabled():
@@ -110,7 +112,7 @@ def test_r24_the_invitation_email_has_text_and_html_and_a_signed_link(
 
 def test_the_invitation_email_is_translated(firm, invited, mailoutbox, settings):
     """The e-mail is rendered in the language it is sent in (French ships)."""
-    from subscriptions.tasks import time_invitation_email
+    from subscriptions.clientapps.tasks import time_invitation_email
 
     _setup, account, _link = invited
     time_invitation_email(firm.pk, account.pk, "fr")
@@ -146,8 +148,8 @@ def test_the_expiry_is_checked_on_the_record_too(invited, monkeypatch):
             invitation_sent_at=timezone.now() - datetime.timedelta(days=14, seconds=1)
         )
     token = link.rstrip("/").rsplit("/", 1)[1]
-    with pytest.raises(app_services.TimeInvitationError, match="expired"):
-        app_services.time_invitation_from_token(token)
+    with pytest.raises(LinkError, match="expired"):
+        app_selectors.time_invitation_from_token(token)
 
 
 def test_r24_accepting_emails_the_firm_and_activates_the_app(
@@ -211,7 +213,7 @@ def test_sending_again_replaces_the_earlier_link(
 ):
     setup, account, old_link = invited
     with scope(firm=firm), django_capture_on_commit_callbacks(execute=True):
-        app_services.time_admin_invite(
+        invitations.time_admin_invite(
             firm=firm,
             setup=AppSetup.objects.get(pk=setup.pk),
             admin_member_id=account.admin_id,

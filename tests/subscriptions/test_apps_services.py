@@ -13,7 +13,9 @@ from django_scopes import scopes_disabled
 from billing import services as billing_services
 from clients.models import CompanyMember
 from practice.models import ActivityEvent
-from subscriptions import app_services
+from practice.validators import luhn_valid
+from subscriptions.clientapps import install, invitations, payroll, time_accounts, tracking
+from subscriptions.clientapps import selectors as app_selectors
 from subscriptions.models import (
     AppSetup,
     Billing,
@@ -40,20 +42,18 @@ def time_app(db):
 
 @pytest.fixture
 def pro_account(firm, admin_member, in_firm):
-    return app_services.time_pro_account_register(
+    return time_accounts.time_pro_account_register(
         firm=firm, account_name="Cabinet Durand Pro", account_id="PRO-123456", by=admin_member
     )
 
 
 def _install(firm, client, by, payer=Billing.DIRECT, code="time"):
-    return app_services.app_install(
-        firm=firm, client=client, product=product(code), payer=payer, by=by
-    )
+    return install.app_install(firm=firm, client=client, product=product(code), payer=payer, by=by)
 
 
 def _through_account(firm, client, by, mode="new", account_id=""):
     setup = _install(firm, client, by)
-    app_services.time_account_connect(
+    time_accounts.time_account_connect(
         firm=firm, setup=setup, mode=mode, account_id=account_id, by=by
     )
     return setup
@@ -70,7 +70,7 @@ PAYROLL = {
 
 def _through_payroll(firm, client, by):
     setup = _through_account(firm, client, by)
-    app_services.app_payroll_save(firm=firm, setup=setup, by=by, **PAYROLL)
+    payroll.app_payroll_save(firm=firm, setup=setup, by=by, **PAYROLL)
     return setup
 
 
@@ -81,7 +81,7 @@ def test_r23_a_client_without_team_members_stops_the_setup(firm, admin_member, i
     """R23: no (active) team members: the flow says so, links to the client, and
     nothing is installed."""
     client = client_with_team(firm, members=0)
-    blockers = app_services.app_blockers(firm=firm, client=client, product=time_app)
+    blockers = install.app_blockers(firm=firm, client=client, product=time_app)
     assert len(blockers) == 1
     assert "has no team members yet" in blockers[0].message
     assert blockers[0].url.startswith(f"/f/{firm.slug}/clients/{client.pk}/")
@@ -97,19 +97,19 @@ def test_r23_inactive_members_and_old_clients_without_company_count_as_no_team(
     client = client_with_team(firm, members=1)
     with scopes_disabled():
         CompanyMember.objects.filter(company=client.company_account).update(is_active=False)
-    assert app_services.app_blockers(firm=firm, client=client, product=time_app)
+    assert install.app_blockers(firm=firm, client=client, product=time_app)
     with scopes_disabled():
         old = ClientFactory(firm=firm)  # no company account
     assert old.company_account_id is None
     assert any(
         "no team members" in b.message
-        for b in app_services.app_blockers(firm=firm, client=old, product=time_app)
+        for b in install.app_blockers(firm=firm, client=old, product=time_app)
     )
 
 
 def test_an_add_on_needs_an_active_plan_first(firm, admin_member, in_firm, time_app):
     client = client_with_team(firm, plan="")
-    [blocker] = app_services.app_blockers(firm=firm, client=client, product=time_app)
+    [blocker] = install.app_blockers(firm=firm, client=client, product=time_app)
     assert "needs a subscription to a plan first" in blocker.message
     assert blocker.url.endswith("?tab=products")
 
@@ -182,12 +182,12 @@ def test_r20_statements_carry_the_time_add_on_only_when_the_firm_pays(
 
 
 def test_the_firm_registers_its_time_pro_account_once(firm, admin_member, in_firm):
-    account = app_services.time_pro_account_register(
+    account = time_accounts.time_pro_account_register(
         firm=firm, account_name="Cabinet Pro", account_id="pro-654321", by=admin_member
     )
     assert account.account_id == "PRO-654321"
     with pytest.raises(ValidationError, match="already connected"):
-        app_services.time_pro_account_register(
+        time_accounts.time_pro_account_register(
             firm=firm, account_name="Another", account_id="PRO-111111", by=admin_member
         )
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -198,12 +198,12 @@ def test_the_pro_account_id_is_validated_and_only_admins_register_it(
     firm, admin_member, standard_member, in_firm
 ):
     with pytest.raises(ValidationError) as exc:
-        app_services.time_pro_account_register(
+        time_accounts.time_pro_account_register(
             firm=firm, account_name="", account_id="12345", by=admin_member
         )
     assert set(exc.value.error_dict) == {"account_name", "account_id"}
     with pytest.raises(PermissionDenied):
-        app_services.time_pro_account_register(
+        time_accounts.time_pro_account_register(
             firm=firm, account_name="Pro", account_id="PRO-123456", by=standard_member
         )
 
@@ -211,20 +211,20 @@ def test_the_pro_account_id_is_validated_and_only_admins_register_it(
 def test_the_client_account_needs_the_firm_pro_account_first(firm, admin_member, in_firm):
     setup = _install(firm, client_with_team(firm), admin_member)
     with pytest.raises(ValidationError, match="pro account first"):
-        app_services.time_account_connect(firm=firm, setup=setup, mode="new", by=admin_member)
+        time_accounts.time_account_connect(firm=firm, setup=setup, mode="new", by=admin_member)
 
 
 def test_a_new_time_account_gets_a_valid_generated_id(firm, admin_member, pro_account):
     client = client_with_team(firm)
     setup = _through_account(firm, client, admin_member)
     account = TimeAccount.objects.get(setup=setup)
-    assert app_services.time_account_id_is_valid(account.account_id)
+    assert time_accounts.time_account_id_is_valid(account.account_id)
     assert account.origin == "new" and account.pro_account == pro_account
     setup.refresh_from_db()
     assert setup.step == SetupStep.PAYROLL
     assert setup.data["account"] == {"mode": "new", "account_id": account.account_id}
     # Saving the step again keeps the account created for the client.
-    app_services.time_account_connect(firm=firm, setup=setup, mode="new", by=admin_member)
+    time_accounts.time_account_connect(firm=firm, setup=setup, mode="new", by=admin_member)
     assert TimeAccount.objects.get(setup=setup).account_id == account.account_id
 
 
@@ -234,7 +234,7 @@ def test_a_new_time_account_gets_a_valid_generated_id(firm, admin_member, pro_ac
 def test_linking_an_existing_account_validates_its_id(firm, admin_member, pro_account, bad):
     setup = _install(firm, client_with_team(firm), admin_member)
     with pytest.raises(ValidationError) as exc:
-        app_services.time_account_connect(
+        time_accounts.time_account_connect(
             firm=firm, setup=setup, mode="linked", account_id=bad, by=admin_member
         )
     assert "account_id" in exc.value.error_dict
@@ -255,7 +255,7 @@ def test_one_time_account_is_never_linked_to_two_clients(firm, admin_member, pro
     _through_account(firm, first, admin_member, mode="linked", account_id="TA-1234-5674")
     setup = _install(firm, second, admin_member)
     with pytest.raises(ValidationError, match="already linked to Boulangerie Petit"):
-        app_services.time_account_connect(
+        time_accounts.time_account_connect(
             firm=firm, setup=setup, mode="linked", account_id="TA-1234-5674", by=admin_member
         )
     # The database refuses it too, whatever the code path.
@@ -304,9 +304,7 @@ def test_payroll_settings_are_saved_with_exact_decimals(firm, admin_member, pro_
 def test_payroll_settings_are_validated(firm, admin_member, pro_account, changes, field):
     setup = _through_account(firm, client_with_team(firm), admin_member)
     with pytest.raises(ValidationError) as exc:
-        app_services.app_payroll_save(
-            firm=firm, setup=setup, by=admin_member, **{**PAYROLL, **changes}
-        )
+        payroll.app_payroll_save(firm=firm, setup=setup, by=admin_member, **{**PAYROLL, **changes})
     assert field in exc.value.error_dict
     setup.refresh_from_db()
     assert setup.step == SetupStep.PAYROLL and "payroll" not in setup.data
@@ -314,7 +312,7 @@ def test_payroll_settings_are_validated(firm, admin_member, pro_account, changes
 
 def test_payroll_without_overtime_is_fine(firm, admin_member, pro_account):
     setup = _through_account(firm, client_with_team(firm), admin_member)
-    app_services.app_payroll_save(
+    payroll.app_payroll_save(
         firm=firm,
         setup=setup,
         by=admin_member,
@@ -328,13 +326,13 @@ def test_payroll_without_overtime_is_fine(firm, admin_member, pro_account):
 def test_steps_must_be_reached_in_order(firm, admin_member, pro_account):
     setup = _install(firm, client_with_team(firm), admin_member)
     with pytest.raises(ValidationError, match="earlier steps"):
-        app_services.app_payroll_save(firm=firm, setup=setup, by=admin_member, **PAYROLL)
+        payroll.app_payroll_save(firm=firm, setup=setup, by=admin_member, **PAYROLL)
 
 
 def test_the_payroll_app_is_active_once_its_settings_are_saved(firm, admin_member, in_firm):
     setup = _install(firm, client_with_team(firm), admin_member, code="payroll")
     assert setup.step == SetupStep.PAYROLL
-    app_services.app_payroll_save(firm=firm, setup=setup, by=admin_member, **PAYROLL)
+    payroll.app_payroll_save(firm=firm, setup=setup, by=admin_member, **PAYROLL)
     setup.refresh_from_db()
     assert (setup.step, setup.status) == (SetupStep.DONE, SetupStatus.ACTIVE)
 
@@ -347,9 +345,9 @@ def test_importing_team_members_runs_in_the_background_and_is_idempotent(
 ):
     client = client_with_team(firm, members=3)
     setup = _through_payroll(firm, client, admin_member)
-    team = app_services.active_team(client)
+    team = app_selectors.active_team(client)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        app_services.app_tracking_save(
+        tracking.app_tracking_save(
             firm=firm,
             setup=setup,
             track=["employees", "service_items"],
@@ -368,7 +366,7 @@ def test_importing_team_members_runs_in_the_background_and_is_idempotent(
         m.pk for m in team[:2]
     )
     # Running the task again (a retry, a redelivery) adds nobody twice.
-    from subscriptions.tasks import time_employees_import
+    from subscriptions.clientapps.tasks import time_employees_import
 
     assert time_employees_import(firm.pk, setup.pk) == 0
     assert TimeEmployee.objects.count() == 2
@@ -378,16 +376,16 @@ def test_tracking_refuses_members_of_another_company(firm, admin_member, pro_acc
     client = client_with_team(firm)
     other = client_with_team(firm)
     setup = _through_payroll(firm, client, admin_member)
-    stranger = app_services.active_team(other)[0]
+    stranger = app_selectors.active_team(other)[0]
     with pytest.raises(ValidationError):
-        app_services.app_tracking_save(
+        tracking.app_tracking_save(
             firm=firm, setup=setup, track=["employees"], member_ids=[stranger.pk], by=admin_member
         )
 
 
 def test_tracking_without_employees_imports_nothing(firm, admin_member, pro_account):
     setup = _through_payroll(firm, client_with_team(firm), admin_member)
-    app_services.app_tracking_save(
+    tracking.app_tracking_save(
         firm=firm, setup=setup, track=["customers_jobs"], member_ids=[], by=admin_member
     )
     setup.refresh_from_db()
@@ -405,18 +403,18 @@ def test_at_most_two_accountants_are_connected_to_one_time_account(
     account = TimeAccount.objects.get(setup=setup)
     third = MembershipFactory(firm=firm)
     with pytest.raises(ValidationError, match="At most 2"):
-        app_services.time_accountants_set(
+        invitations.time_accountants_set(
             firm=firm,
             time_account=account,
             memberships=[admin_member, standard_member, third],
             by=admin_member,
         )
     assert not account.accountants.exists()
-    connected = app_services.time_accountants_set(
+    connected = invitations.time_accountants_set(
         firm=firm, time_account=account, memberships=[admin_member, third], by=admin_member
     )
     assert {a.membership_id for a in connected} == {admin_member.pk, third.pk}
-    connected = app_services.time_accountants_set(
+    connected = invitations.time_accountants_set(
         firm=firm, time_account=account, memberships=[standard_member], by=admin_member
     )
     assert [a.membership_id for a in connected] == [standard_member.pk]
@@ -428,7 +426,7 @@ def test_accountants_of_another_firm_are_refused(firm, other_firm, admin_member,
     with scopes_disabled():
         outsider = MembershipFactory(firm=other_firm)
     with pytest.raises(ValidationError):
-        app_services.time_accountants_set(
+        invitations.time_accountants_set(
             firm=firm, time_account=account, memberships=[outsider], by=admin_member
         )
 
@@ -437,13 +435,34 @@ def test_the_admin_is_designated_among_the_clients_team(firm, admin_member, pro_
     client = client_with_team(firm)
     other = client_with_team(firm)
     setup = _through_payroll(firm, client, admin_member)
-    app_services.app_tracking_save(firm=firm, setup=setup, track=[], member_ids=[], by=admin_member)
+    tracking.app_tracking_save(firm=firm, setup=setup, track=[], member_ids=[], by=admin_member)
     with pytest.raises(ValidationError):
-        app_services.time_admin_invite(
+        invitations.time_admin_invite(
             firm=firm,
             setup=setup,
-            admin_member_id=app_services.active_team(other)[0].pk,
+            admin_member_id=app_selectors.active_team(other)[0].pk,
             permissions=[],
             accountants=[],
             by=admin_member,
         )
+
+
+def test_time_account_ids_carry_a_luhn_check_digit():
+    assert time_accounts.time_account_id_is_valid("TA-1234-5674")
+    assert not time_accounts.time_account_id_is_valid("TA-1234-5675")
+    for _ in range(50):
+        new = time_accounts.new_time_account_id()
+        assert time_accounts.time_account_id_is_valid(new)
+        assert luhn_valid(new[3:7] + new[8:])
+
+
+def test_the_apps_tasks_keep_their_registered_names():
+    """Messages queued before the tasks moved module still find them."""
+    from subscriptions.clientapps import tasks
+
+    assert tasks.time_employees_import.name == "subscriptions.tasks.time_employees_import"
+    assert tasks.time_invitation_email.name == "subscriptions.tasks.time_invitation_email"
+    assert (
+        tasks.time_invitation_accepted_email.name
+        == "subscriptions.tasks.time_invitation_accepted_email"
+    )

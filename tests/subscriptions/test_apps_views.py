@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
-from subscriptions import app_services
+from subscriptions.clientapps import selectors as app_selectors
+from subscriptions.clientapps import time_accounts
 from subscriptions.models import (
     AppSetup,
     ImportStatus,
@@ -40,7 +41,7 @@ def _setup_url(setup):
 
 def _pro(firm, by):
     with scope(firm=firm):
-        return app_services.time_pro_account_register(
+        return time_accounts.time_pro_account_register(
             firm=firm, account_name="Cabinet Pro", account_id="PRO-123456", by=by
         )
 
@@ -141,7 +142,7 @@ def _walk_to_admin(c, firm, client, htmx=False, capture=None):
         **extra,
     )
     assert r.status_code in (200, 302), r.content.decode()[:2000]
-    members = app_services.active_team(client)
+    members = app_selectors.active_team(client)
     with capture(execute=True):
         r = c.post(
             url,
@@ -173,7 +174,7 @@ def test_r24_the_wizard_steps_with_htmx_render_the_next_step(
     with scopes_disabled():
         setup.refresh_from_db()
     assert setup.import_status == ImportStatus.DONE and setup.import_done == 2
-    admin = app_services.active_team(client)[0]
+    admin = app_selectors.active_team(client)[0]
     with django_capture_on_commit_callbacks(execute=True):
         response = c.post(
             _setup_url(setup),

@@ -243,7 +243,7 @@ def test_searches_ignore_nul_characters_the_database_would_refuse(
     firm, primary_admin, client_for, wholesale, make_client
 ):
     """A crafted ?q= with a NUL character made PostgreSQL refuse the query (500)."""
-    from subscriptions.app_selectors import client_search
+    from subscriptions.clientapps.selectors import client_search
 
     with scopes_disabled():
         named = wholesale("plus").client

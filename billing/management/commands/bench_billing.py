@@ -9,7 +9,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from billing.models import Statement, StatementLine, StatementTotal
-from billing.pricing import add_months
 from billing.services import previous_month, statement_generate
 from clients.models import BillingChoice, Client, ClientType
 from practice.models import ActivityEvent, Firm
@@ -23,6 +22,7 @@ from subscriptions.models import (
     Subscription,
     SubscriptionStatus,
 )
+from subscriptions.pricing import add_months
 
 BATCH = 5000
 

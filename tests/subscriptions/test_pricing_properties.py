@@ -7,7 +7,7 @@ from fractions import Fraction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billing.pricing import (
+from subscriptions.pricing import (
     Segment,
     add_months,
     charge_for_month,

@@ -2,7 +2,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from practice.forms import StyledFormMixin
-from subscriptions.app_services import ADMIN_PERMISSIONS, TRACK_CHOICES, PayPeriod
+from subscriptions.clientapps.invitations import ADMIN_PERMISSIONS
+from subscriptions.clientapps.payroll import PayPeriod
+from subscriptions.clientapps.tracking import TRACK_CHOICES
 from subscriptions.models import Billing, TimeAccountOrigin
 
 

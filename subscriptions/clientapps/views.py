@@ -16,9 +16,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseStopPolling
 
 from clients.models import Client
-from practice.tenancy import get_in_firm_or_404
-from subscriptions import app_selectors, app_services, selectors
-from subscriptions.app_forms import (
+from practice.permissions import require_admin
+from practice.signing import LinkError
+from practice.web import apply_errors, htmx_partial, htmx_target, partial
+from subscriptions import selectors
+from subscriptions.clientapps import invitations
+from subscriptions.clientapps import selectors as app_selectors
+from subscriptions.clientapps.forms import (
     AccountForm,
     AdminForm,
     InstallForm,
@@ -26,6 +30,11 @@ from subscriptions.app_forms import (
     ProAccountForm,
     TrackForm,
 )
+from subscriptions.clientapps.install import app_blockers, app_install
+from subscriptions.clientapps.invitations import MAX_CONNECTED_ACCOUNTANTS, time_admin_invite
+from subscriptions.clientapps.payroll import PayPeriod, app_payroll_save
+from subscriptions.clientapps.time_accounts import time_account_connect, time_pro_account_register
+from subscriptions.clientapps.tracking import app_tracking_save
 from subscriptions.models import (
     AppSetup,
     Billing,
@@ -40,20 +49,16 @@ WIZARD = "subscriptions/app_setup.html"
 PROGRESS = "subscriptions/_import_progress.html"
 
 
-def _htmx_partial(request) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
 def _client_from(request, key: str = "client") -> Client | None:
     value = request.POST.get(key) or request.GET.get(key)
     if not value:
         return None
-    return get_in_firm_or_404(Client, firm=request.firm, pk=value)
+    return selectors.access_client_by_id(firm=request.firm, client_id=value)
 
 
 def _app_product(request) -> Product:
     code = request.POST.get("app") or request.GET.get("app") or ""
-    for product in app_services.app_products():
+    for product in app_selectors.app_products():
         if product.code == code:
             return product
     raise Http404("No such app.")
@@ -66,7 +71,7 @@ def _with_prices(products, currency):
         product.wholesale_price = (
             None
             if product.list_price is None
-            else selectors._discounted(product.list_price, policy.wholesale_rate)
+            else selectors.discounted(product.list_price, policy.wholesale_rate)
         )
     return products
 
@@ -78,13 +83,13 @@ def apps(request, firm_slug):
     q = request.GET.get("q", "")
     client = _client_from(request)
     results = app_selectors.client_search(firm=request.firm, q=q)
-    if _htmx_partial(request) and request.htmx.target == "client-results":
+    if htmx_target(request) == "client-results":
         return render(
             request,
             "subscriptions/_client_results.html",
             {"q": q, "results": results, "pick_url": request.path, "app_code": ""},
         )
-    products = _with_prices(app_services.app_products(), request.firm.currency)
+    products = _with_prices(app_selectors.app_products(), request.firm.currency)
     client_setups = {}
     if client is not None:
         client_setups = {s.product_id: s for s in app_selectors.client_app_setups(client=client)}
@@ -112,7 +117,7 @@ def app_get(request, firm_slug):
     client = _client_from(request)
     q = request.GET.get("q", "")
     results = app_selectors.client_search(firm=request.firm, q=q) if client is None else []
-    if _htmx_partial(request) and request.htmx.target == "client-results":
+    if htmx_target(request) == "client-results":
         return render(
             request,
             "subscriptions/_client_results.html",
@@ -120,12 +125,10 @@ def app_get(request, firm_slug):
         )
     blockers, plan, existing = [], None, None
     if client is not None:
-        existing = AppSetup.objects.filter(
-            firm=request.firm, client=client, product=product
-        ).first()
-        plan = app_services.live_plan(client)
+        existing = app_selectors.setup_of(firm=request.firm, client=client, product=product)
+        plan = selectors.live_plan(client)
         if existing is None:
-            blockers = app_services.app_blockers(firm=request.firm, client=client, product=product)
+            blockers = app_blockers(firm=request.firm, client=client, product=product)
     form = InstallForm(request.POST or None)
     client_pays_plan = plan is not None and plan.billing == Billing.DIRECT
     status = 200
@@ -134,7 +137,7 @@ def app_get(request, firm_slug):
             form.add_error(None, _("Choose the client to install the app for."))
         elif form.is_valid():
             try:
-                setup = app_services.app_install(
+                setup = app_install(
                     firm=request.firm,
                     client=client,
                     product=product,
@@ -182,15 +185,17 @@ def time_pro_account(request, firm_slug):
     """Connect the firm's Time pro account (once per firm, admins)."""
     form = ProAccountForm(request.POST or None)
     back = request.POST.get("setup") or request.GET.get("setup")
-    setup = get_in_firm_or_404(AppSetup, firm=request.firm, pk=back) if back else None
-    existing = app_services.time_pro_account(firm=request.firm)
+    setup = app_selectors.access_setup_by_id(firm=request.firm, setup_id=back) if back else None
+    existing = app_selectors.time_pro_account(firm=request.firm)
     status = 200
     if request.method == "POST":
-        if not request.membership.is_admin:
-            raise PermissionDenied(_("Only the firm's admins connect the firm's Time pro account."))
+        require_admin(
+            request.membership,
+            message=_("Only the firm's admins connect the firm's Time pro account."),
+        )
         if form.is_valid():
             try:
-                app_services.time_pro_account_register(
+                time_pro_account_register(
                     firm=request.firm,
                     account_name=form.cleaned_data["account_name"],
                     account_id=form.cleaned_data["account_id"],
@@ -232,7 +237,7 @@ def _initial_payroll(setup: AppSetup) -> dict:
     saved = setup.data.get("payroll") or {}
     if not saved:
         return {
-            "pay_period": app_services.PayPeriod.BIWEEKLY,
+            "pay_period": PayPeriod.BIWEEKLY,
             "weekly_overtime_hours": "40",
             "overtime_multiplier": "1.5",
         }
@@ -243,7 +248,7 @@ def _initial_payroll(setup: AppSetup) -> dict:
 
 
 def _wizard_context(request, setup: AppSetup, step: str, form=None, pro_form=None) -> dict:
-    team = app_services.active_team(setup.client)
+    team = app_selectors.active_team(setup.client)
     account = app_selectors.time_account_of(setup) if setup.is_time else None
     accountants = app_selectors.connected_accountants(account)
     if form is None:
@@ -302,16 +307,16 @@ def _wizard_context(request, setup: AppSetup, step: str, form=None, pro_form=Non
         "previous_url": previous,
         "form": form,
         "pro_form": pro_form or ProAccountForm(),
-        "pro_account": app_services.time_pro_account(firm=setup.firm) if setup.is_time else None,
+        "pro_account": app_selectors.time_pro_account(firm=setup.firm) if setup.is_time else None,
         "account": account,
         "accountants": accountants,
         "team": team,
         "team_url": reverse("clients:detail", args=[setup.firm.slug, setup.client_id])
         + "?tab=team",
-        "invitation_expires_at": app_services.time_invitation_expires_at(account)
+        "invitation_expires_at": app_selectors.time_invitation_expires_at(account)
         if account
         else None,
-        "max_accountants": app_services.MAX_CONNECTED_ACCOUNTANTS,
+        "max_accountants": MAX_CONNECTED_ACCOUNTANTS,
         "payroll_summary": _payroll_summary(setup),
     }
 
@@ -320,7 +325,7 @@ def _payroll_summary(setup: AppSetup) -> str:
     saved = setup.data.get("payroll") or {}
     if not saved:
         return ""
-    period = dict(app_services.PayPeriod.CHOICES).get(saved.get("pay_period"), "")
+    period = dict(PayPeriod.CHOICES).get(saved.get("pay_period"), "")
     parts = [
         _("%(period)s from %(start)s")
         % {
@@ -348,11 +353,11 @@ def _payroll_summary(setup: AppSetup) -> str:
 def _save_step(request, setup: AppSetup, step: str):
     """Validate and save one step; returns the bound form (with errors when refused)."""
     firm, by = request.firm, request.membership
-    team = app_services.active_team(setup.client)
+    team = app_selectors.active_team(setup.client)
     if step == SetupStep.ACCOUNT:
         form = AccountForm(request.POST)
         if form.is_valid():
-            app_services.time_account_connect(
+            time_account_connect(
                 firm=firm,
                 setup=setup,
                 mode=form.cleaned_data["mode"],
@@ -363,12 +368,12 @@ def _save_step(request, setup: AppSetup, step: str):
     if step == SetupStep.PAYROLL:
         form = PayrollForm(request.POST)
         if form.is_valid():
-            app_services.app_payroll_save(firm=firm, setup=setup, by=by, **form.cleaned_data)
+            app_payroll_save(firm=firm, setup=setup, by=by, **form.cleaned_data)
         return form
     if step == SetupStep.TRACK:
         form = TrackForm(request.POST, team=team)
         if form.is_valid():
-            app_services.app_tracking_save(
+            app_tracking_save(
                 firm=firm,
                 setup=setup,
                 track=form.cleaned_data["track"],
@@ -381,7 +386,7 @@ def _save_step(request, setup: AppSetup, step: str):
         form = AdminForm(request.POST, team=team, members=members)
         if form.is_valid():
             chosen = set(form.cleaned_data["accountants"])
-            app_services.time_admin_invite(
+            time_admin_invite(
                 firm=firm,
                 setup=setup,
                 admin_member_id=form.cleaned_data["admin"],
@@ -398,11 +403,7 @@ def _save_step(request, setup: AppSetup, step: str):
 def app_setup(request, firm_slug, setup_id):
     """One step of the setup wizard. `step` (query or form) picks a step already
     reached, so earlier steps can be revisited; saving moves on to the next."""
-    setup = get_in_firm_or_404(
-        AppSetup.objects.select_related("client", "product", "subscription", "firm"),
-        firm=request.firm,
-        pk=setup_id,
-    )
+    setup = app_selectors.access_setup_by_id(firm=request.firm, setup_id=setup_id)
     step = request.POST.get("step") or request.GET.get("step") or setup.step
     if not _reached(setup, step):
         step = setup.step
@@ -413,12 +414,13 @@ def app_setup(request, firm_slug, setup_id):
             form = _save_step(request, setup, step)
         except ValidationError as exc:
             form = form or _bound_form(request, setup, step)
-            _add_errors(form, exc)
+            form.is_valid()
+            apply_errors(form, exc)
         if form.is_valid():
             setup.refresh_from_db()
             order = [*setup.steps, SetupStep.DONE]
             following = order[order.index(step) + 1]
-            if _htmx_partial(request):
+            if htmx_partial(request):
                 response = render(
                     request,
                     f"{WIZARD}#wizard",
@@ -429,12 +431,11 @@ def app_setup(request, firm_slug, setup_id):
             return redirect(_step_url(setup, following))
         status = 400
     context = _wizard_context(request, setup, step, form=form, pro_form=pro_form)
-    template = f"{WIZARD}#wizard" if _htmx_partial(request) else WIZARD
-    return render(request, template, context, status=status)
+    return render(request, partial(request, WIZARD, "wizard"), context, status=status)
 
 
 def _bound_form(request, setup, step):
-    team = app_services.active_team(setup.client)
+    team = app_selectors.active_team(setup.client)
     if step == SetupStep.ACCOUNT:
         return AccountForm(request.POST)
     if step == SetupStep.PAYROLL:
@@ -446,25 +447,14 @@ def _bound_form(request, setup, step):
     )
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    form.is_valid()
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 @require_GET
 def app_setup_import(request, firm_slug, setup_id):
     """Progress of the team-member import, polled by the page until it is done."""
-    setup = get_in_firm_or_404(
-        AppSetup.objects.select_related("client", "product"), firm=request.firm, pk=setup_id
-    )
+    setup = app_selectors.access_setup_by_id(firm=request.firm, setup_id=setup_id)
     context = {"setup": setup}
     if setup.import_status in (ImportStatus.DONE, ImportStatus.NONE):
         return HttpResponseStopPolling(render_to_string(PROGRESS, context, request=request))
-    if _htmx_partial(request):
+    if htmx_partial(request):
         return render(request, PROGRESS, context)
     return redirect(_step_url(setup, setup.step))
 
@@ -476,15 +466,15 @@ def app_setup_import(request, firm_slug, setup_id):
 def time_invitation_accept(request, token: str):
     """Outside any firm: the signed token is the only key."""
     try:
-        account = app_services.time_invitation_from_token(token)
-    except app_services.TimeInvitationError as exc:
+        account = app_selectors.time_invitation_from_token(token)
+    except LinkError as exc:
         return render(
             request, "subscriptions/time_invitation_invalid.html", {"reason": str(exc)}, status=410
         )
     if request.method == "POST":
         try:
-            app_services.time_invitation_accept(token=token)
-        except app_services.TimeInvitationError as exc:
+            invitations.time_invitation_accept(token=token)
+        except LinkError as exc:
             return render(
                 request,
                 "subscriptions/time_invitation_invalid.html",
