@@ -5,12 +5,13 @@ signed 30-day link; the company's primary-admin handover (R12a)."""
 import re
 
 import pytest
-from django.core import mail
+from django.core import mail, signing
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from clients.companies import portal_access, selectors, services
+from clients.companies.selectors import PORTAL_SALT
 from clients.models import Client, Company, CompanyMember, CompanyRole
 from practice.models import ActivityEvent, User
 from tests.clients.factories import (
@@ -229,6 +230,16 @@ def test_forged_portal_link(client):
     response = client.get(reverse("portal_join", args=["not-a-real-token"]))
     assert response.status_code == 410
     assert "not valid" in response.content.decode()
+
+
+def test_a_portal_link_sent_before_links_were_compressed_still_opens(client, company):
+    admin = portal_user(company)
+    member = CompanyMemberFactory(company=company, email="hal@lac.test")
+    portal_access.company_member_invite_portal(company=company, member=member, by=admin)
+    member.refresh_from_db()
+    token = signing.dumps({"m": member.pk, "n": member.portal_nonce}, salt=PORTAL_SALT)
+    assert selectors.member_from_portal_token(token) == member
+    assert client.get(reverse("portal_join", args=[token])).status_code == 200
 
 
 def test_portal_link_opened_by_someone_else(client_for, company):
