@@ -22,6 +22,7 @@ from clients.models import (
     normalize_search,
 )
 from practice.models import ActivityEvent, Firm, Membership
+from practice.tenancy import get_in_firm_or_404
 
 PAGE_SIZE = 50
 # Counting every match costs a scan of all of them (about 100 ms for 100,000 rows
@@ -408,3 +409,10 @@ def readable_changes(event: ActivityEvent) -> list[tuple[str, str, str]]:
             values.append("—" if value in (None, "") else str(value))
         result.append((label[:1].upper() + label[1:], values[0], values[1]))
     return result
+
+
+def access_client_by_id(*, firm: Firm, client_id) -> Client:
+    """One of the firm's clients; 404 alike for missing clients and other firms'."""
+    return get_in_firm_or_404(
+        Client.objects.select_related("lead_accountant__user"), firm=firm, pk=client_id
+    )

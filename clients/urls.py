@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clients import views
+from clients import profile_views, team_views, views
 
 urlpatterns = [
     path("", views.client_list, name="list"),
@@ -9,22 +9,24 @@ urlpatterns = [
     path("bulk/", views.client_bulk, name="bulk"),
     path("columns/", views.client_columns, name="columns"),
     path("<int:client_id>/", views.client_detail, name="detail"),
-    path("<int:client_id>/row/", views.client_row, name="row"),
-    path("<int:client_id>/edit/", views.client_edit, name="edit"),
-    path("<int:client_id>/tax/", views.client_tax, name="tax"),
-    path("<int:client_id>/status/", views.client_status, name="status"),
-    path("<int:client_id>/delete/", views.client_delete, name="delete"),
-    path("<int:client_id>/team/add/", views.client_team_add, name="team_add"),
-    path("<int:client_id>/team/<int:member_id>/", views.client_team_edit, name="team_edit"),
-    path("<int:client_id>/team/<int:member_id>/role/", views.client_team_role, name="team_role"),
+    path("<int:client_id>/row/", profile_views.client_row, name="row"),
+    path("<int:client_id>/edit/", profile_views.client_edit, name="edit"),
+    path("<int:client_id>/tax/", profile_views.client_tax, name="tax"),
+    path("<int:client_id>/status/", profile_views.client_status, name="status"),
+    path("<int:client_id>/delete/", profile_views.client_delete, name="delete"),
+    path("<int:client_id>/team/add/", team_views.client_team_add, name="team_add"),
+    path("<int:client_id>/team/<int:member_id>/", team_views.client_team_edit, name="team_edit"),
+    path(
+        "<int:client_id>/team/<int:member_id>/role/", team_views.client_team_role, name="team_role"
+    ),
     path(
         "<int:client_id>/team/<int:member_id>/active/",
-        views.client_team_active,
+        team_views.client_team_active,
         name="team_active",
     ),
     path(
         "<int:client_id>/team/<int:member_id>/invite/",
-        views.client_team_invite,
+        team_views.client_team_invite,
         name="team_invite",
     ),
     path(

@@ -1,77 +1,47 @@
-import csv
-from urllib.parse import urlencode, urlsplit
+"""The client list (R8) with its bulk actions and export (R25), adding a client,
+and the profile page (R9). Edits of one client are in profile_views, the Team
+tab's actions in team_views."""
+
+from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
-from django.middleware.csrf import get_token
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clients import rows, selectors, services
-from clients.forms import (
-    BulkActionForm,
-    ClientCreateForm,
-    ClientForm,
-    ClientInlineForm,
-    ClientListForm,
-    ClientTaxForm,
+from clients.companies.selectors import client_wholesale_offer
+from clients.forms import BulkActionForm, ClientCreateForm, ClientListForm, ClientTaxForm
+from clients.models import BillingChoice, Client
+from clients.pages import (
+    PROFILE_TABS,
+    csrf_input,
+    list_url,
+    profile_context,
+    profile_url,
+    safe_next,
+    team_tab_context,
 )
-from clients.models import BillingChoice, Client, ClientStatus
 from practice import clock
+from practice.activity import describe
 from practice.csvutil import EXPORT_HEADERS, escape_cell
 from practice.models import ActivityEvent
-from practice.tenancy import firm_scope, get_in_firm_or_404
-
-PROFILE_TABS = ("overview", "products", "team", "documents", "tax", "history")
-
-
-def _htmx_partial(request) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(name if name in form.fields else None, error)
-    else:
-        for error in exc.messages:
-            form.add_error(None, error)
-
-
-def _list_url(firm_slug: str, params: dict | None = None) -> str:
-    url = reverse("clients:list", kwargs={"firm_slug": firm_slug})
-    return f"{url}?{urlencode(params)}" if params else url
-
-
-def _safe_next(request, firm_slug: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    list_path = reverse("clients:list", kwargs={"firm_slug": firm_slug})
-    if target.startswith(list_path) and url_has_allowed_host_and_scheme(
-        target, {request.get_host()}, request.is_secure()
-    ):
-        return target
-    return list_path
-
-
-def _row_list_url(request, firm_slug: str) -> str:
-    """The list address a row's forms return to (kept across htmx swaps)."""
-    if request.htmx and request.htmx.current_url:
-        parts = urlsplit(request.htmx.current_url)
-        candidate = parts.path + (f"?{parts.query}" if parts.query else "")
-        if candidate.startswith(reverse("clients:list", kwargs={"firm_slug": firm_slug})):
-            return candidate
-    return _safe_next(request, firm_slug)
-
+from practice.permissions import require_admin
+from practice.tenancy import firm_scope
+from practice.web import (
+    apply_errors,
+    csv_lines,
+    csv_response,
+    errors_to_messages,
+    htmx_partial,
+    htmx_target,
+)
 
 # The list --------------------------------------------------------------------
 
@@ -102,13 +72,13 @@ def _list_context(request, params: QueryDict) -> dict:
             descending = current and sort.startswith("-")
             entry["direction"] = ("descending" if descending else "ascending") if current else None
             new_sort = f"-{key}" if current and not descending else key
-            entry["url"] = _list_url(slug, {**state, "sort": new_sort})
+            entry["url"] = list_url(slug, {**state, "sort": new_sort})
         headers.append(entry)
     hidden = [k for k in selectors.DEFAULT_COLUMNS if k not in columns]
     context = {
         "page": page,
         "rows": page.rows,
-        "csrf_input": _csrf_input(request),
+        "csrf_input": csrf_input(request),
         "filters": filters,
         "list_form": form,
         "sort": sort,
@@ -120,22 +90,22 @@ def _list_context(request, params: QueryDict) -> dict:
         "required_columns": selectors.REQUIRED_COLUMNS,
         "colspan": len(columns) + 2,
         "state_query": urlencode(state),
-        "list_url": _list_url(slug, state),
+        "list_url": list_url(slug, state),
         "current_url": request.get_full_path()
         if request.resolver_match.url_name == "list"
-        else _list_url(slug, state),
-        "first_url": _list_url(slug, state) if page.has_previous else None,
-        "previous_url": _list_url(slug, {**state, "before": page.previous_cursor})
+        else list_url(slug, state),
+        "first_url": list_url(slug, state) if page.has_previous else None,
+        "previous_url": list_url(slug, {**state, "before": page.previous_cursor})
         if page.previous_cursor
         else None,
-        "next_url": _list_url(slug, {**state, "after": page.next_cursor})
+        "next_url": list_url(slug, {**state, "after": page.next_cursor})
         if page.next_cursor
         else None,
-        "last_url": _list_url(slug, {**state, "last": "1"}) if page.has_next else None,
+        "last_url": list_url(slug, {**state, "last": "1"}) if page.has_next else None,
         "export_url": reverse("clients:export", kwargs={"firm_slug": slug})
         + (f"?{urlencode(state)}" if state else ""),
-        "include_inactive_url": _list_url(slug, {**state, "inactive": "1"}),
-        "clear_url": _list_url(slug, {"sort": state["sort"]} if "sort" in state else None),
+        "include_inactive_url": list_url(slug, {**state, "inactive": "1"}),
+        "clear_url": list_url(slug, {"sort": state["sort"]} if "sort" in state else None),
         "can_delete": membership.is_primary_admin,
         "client_types": Client._meta.get_field("client_type").choices,
         "bulk_actions": [
@@ -160,7 +130,7 @@ def _list_context(request, params: QueryDict) -> dict:
 def client_list(request, firm_slug):
     """The client list (R8): filters, search, sort and page all live in the URL."""
     context = _list_context(request, request.GET)
-    if _htmx_partial(request) and request.htmx.target == "client-results":
+    if htmx_target(request) == "client-results":
         return render(request, "clients/list.html#results", context)
     return render(request, "clients/list.html", context)
 
@@ -185,14 +155,14 @@ def client_columns(request, firm_slug):
         firm=request.firm, membership=request.membership, columns=columns
     )
     query = request.POST.get("query", "")
-    if _htmx_partial(request):
+    if htmx_partial(request):
         context = _list_context(request, QueryDict(query))
         context["chooser_open"] = True
         html = render_to_string("clients/list.html#results", context, request=request)
         context["oob"] = True
         html += render_to_string("clients/list.html#column_chooser", context, request=request)
         return HttpResponse(html)
-    return redirect(_list_url(firm_slug) + (f"?{query}" if query else ""))
+    return redirect(list_url(firm_slug) + (f"?{query}" if query else ""))
 
 
 @require_POST
@@ -200,7 +170,7 @@ def client_bulk(request, firm_slug):
     """Bulk actions on selected rows: lead accountant, status, export."""
     firm, membership = request.firm, request.membership
     form = BulkActionForm(request.POST, firm=firm)
-    back = _safe_next(request, firm_slug)
+    back = safe_next(request, firm_slug)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
@@ -226,8 +196,7 @@ def client_bulk(request, firm_slug):
                 by=membership,
             )
     except ValidationError as exc:
-        for error in exc.messages:
-            messages.error(request, error)
+        errors_to_messages(request, exc)
     else:
         messages.success(
             request,
@@ -240,12 +209,7 @@ def client_bulk(request, firm_slug):
 # Export ----------------------------------------------------------------------
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv_response(request, *, filters, sort: str) -> StreamingHttpResponse:
+def _csv_response(request, *, filters, sort: str):
     """Stream the clients as CSV (R25): the R25 headers in the user's language,
     then the other columns; every cell defused against formula injection.
 
@@ -261,27 +225,19 @@ def _csv_response(request, *, filters, sort: str) -> StreamingHttpResponse:
         for name, enum in selectors.CHOICE_FIELDS.items()
     }
 
-    def content():
-        writer = csv.writer(_Echo())
-        yield "\ufeff" + writer.writerow([escape_cell(h) for h in headers])
-        with firm_scope(firm):
-            batch = []
-            for values in selectors.client_export_values(firm=firm, filters=filters, sort=sort):
-                row = list(values)
-                for index, mapping in labels.items():
-                    row[index] = mapping.get(row[index], row[index])
-                batch.append(writer.writerow([escape_cell(v) for v in row]))
-                if len(batch) >= 1000:
-                    yield "".join(batch)
-                    batch = []
-            if batch:
-                yield "".join(batch)
+    def values():
+        for row in selectors.client_export_values(firm=firm, filters=filters, sort=sort):
+            row = list(row)
+            for index, mapping in labels.items():
+                row[index] = mapping.get(row[index], row[index])
+            yield [escape_cell(v) for v in row]
 
-    stamp = timezone.localdate().isoformat()
-    response = StreamingHttpResponse(content(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="clients-{firm.slug}-{stamp}.csv"'
-    response["Cache-Control"] = "no-store"
-    return response
+    def content():
+        yield "\ufeff" + "".join(csv_lines([[escape_cell(h) for h in headers]]))
+        with firm_scope(firm):
+            yield from csv_lines(values(), batch=1000)
+
+    return csv_response(content(), filename=f"clients-{firm.slug}-{clock.today().isoformat()}.csv")
 
 
 def client_export(request, firm_slug):
@@ -317,7 +273,7 @@ def client_add(request, firm_slug):
                 **form.service_fields(),
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("%(client)s was added.") % {"client": client})
             if "add_another" in request.POST:
@@ -331,145 +287,6 @@ def client_add(request, firm_slug):
     return render(request, "clients/add.html", context, status=400 if form.errors else 200)
 
 
-# One client ------------------------------------------------------------------
-
-
-def _client(request, client_id) -> Client:
-    return get_in_firm_or_404(
-        Client.objects.select_related("lead_accountant__user"), firm=request.firm, pk=client_id
-    )
-
-
-def _csrf_input(request):
-    return format_html(
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
-    )
-
-
-def _row_context(request, client: Client, firm_slug: str) -> dict:
-    columns = selectors.client_list_columns(firm=request.firm, membership=request.membership)
-    context = {
-        "client": client,
-        "csrf_input": _csrf_input(request),
-        "columns": columns,
-        "colspan": len(columns) + 2,
-        "can_delete": request.membership.is_primary_admin,
-        "current_url": _row_list_url(request, firm_slug),
-    }
-    rows.RowRenderer(
-        firm_slug=firm_slug,
-        columns=columns,
-        csrf_input=context["csrf_input"],
-        can_delete=context["can_delete"],
-        current_url=context["current_url"],
-    ).decorate([client])
-    return context
-
-
-def client_row(request, firm_slug, client_id):
-    """One list row (htmx: cancel an inline edit); without JS, the profile."""
-    client = _client(request, client_id)
-    if not _htmx_partial(request):
-        return redirect("clients:detail", firm_slug=firm_slug, client_id=client.pk)
-    return render(request, "clients/list.html#row", _row_context(request, client, firm_slug))
-
-
-def client_edit(request, firm_slug, client_id):
-    """Edit (R10): inline in the list row with htmx, or as a page. A concurrent
-    edit is refused with a message; the form then shows the saved values."""
-    client = _client(request, client_id)
-    inline = _htmx_partial(request) and request.htmx.target == f"client-row-{client.pk}"
-    form_class = ClientInlineForm if inline else ClientForm
-    prefix = f"row{client.pk}" if inline else None
-    form = form_class(request.POST or None, instance=client, firm=request.firm, prefix=prefix)
-    conflict = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            client = services.client_update(
-                firm=request.firm,
-                client=client,
-                by=request.membership,
-                version=form.cleaned_data["version"],
-                **form.service_fields(),
-            )
-        except services.ClientConflict as exc:
-            conflict = exc.messages[0]
-            client = _client(request, client_id)
-            form = form_class(instance=client, firm=request.firm, prefix=prefix)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            if inline:
-                return render(
-                    request, "clients/list.html#row", _row_context(request, client, firm_slug)
-                )
-            messages.success(request, _("Changes to %(client)s were saved.") % {"client": client})
-            return redirect("clients:detail", firm_slug=firm_slug, client_id=client.pk)
-    status = 409 if conflict else (400 if form.errors else 200)
-    if inline:
-        context = _row_context(request, client, firm_slug)
-        context.update(form=form, conflict=conflict)
-        return render(request, "clients/list.html#edit_row", context, status=status)
-    return render(
-        request,
-        "clients/edit.html",
-        {"client": client, "form": form, "conflict": conflict},
-        status=status,
-    )
-
-
-@require_POST
-def client_status(request, firm_slug, client_id):
-    """Make inactive / make active (R11)."""
-    client = _client(request, client_id)
-    status = request.POST.get("status")
-    if status not in ClientStatus.values:
-        messages.error(request, _("Unknown status."))
-        return redirect(_safe_next(request, firm_slug))
-    client = services.client_set_status(
-        firm=request.firm, client=client, by=request.membership, status=status
-    )
-    client = _client(request, client_id)
-    if _htmx_partial(request) and request.htmx.target == f"client-row-{client.pk}":
-        return render(request, "clients/list.html#row", _row_context(request, client, firm_slug))
-    if status == ClientStatus.INACTIVE:
-        messages.success(
-            request,
-            _("%(client)s is now inactive. Its subscriptions are unchanged.") % {"client": client},
-        )
-    else:
-        messages.success(request, _("%(client)s is active again.") % {"client": client})
-    target = request.POST.get("next", "")
-    if target == "profile":
-        return redirect("clients:detail", firm_slug=firm_slug, client_id=client.pk)
-    return redirect(_safe_next(request, firm_slug))
-
-
-def client_delete(request, firm_slug, client_id):
-    """Delete permanently (R12), after a confirmation. The primary admin only:
-    the object is looked up first so other firms get 404, then other roles 403."""
-    client = _client(request, client_id)
-    if not request.membership.is_primary_admin:
-        raise PermissionDenied(_("Only the firm's primary admin can delete a client."))
-    blockers = services.client_delete_blockers(client=client)
-    if request.method == "POST":
-        try:
-            services.client_delete(firm=request.firm, client=client, by=request.membership)
-        except ValidationError as exc:
-            blockers = exc.messages
-        else:
-            messages.success(
-                request, _("%(client)s was deleted permanently.") % {"client": client.display_name}
-            )
-            return redirect(_safe_next(request, firm_slug))
-    return render(
-        request,
-        "clients/delete.html",
-        {"client": client, "blockers": blockers, "next": _safe_next(request, firm_slug)},
-        status=400 if blockers and request.method == "POST" else 200,
-    )
-
-
 def _products_template() -> str | None:
     try:
         get_template("subscriptions/_client_products.html")
@@ -480,17 +297,11 @@ def _products_template() -> str | None:
 
 def client_detail(request, firm_slug, client_id):
     """The client profile (R9): overview, products, documents, tax return, history."""
-    client = _client(request, client_id)
+    client = selectors.access_client_by_id(firm=request.firm, client_id=client_id)
     tab = request.GET.get("tab", "overview")
     if tab not in PROFILE_TABS:
         tab = "overview"
-    context = {
-        "client": client,
-        "tab": tab,
-        "tabs": _tabs(),
-        "can_delete": request.membership.is_primary_admin,
-        "wholesale_offer": _wholesale_offer(client),
-    }
+    context = profile_context(request, client, tab)
     if tab == "products":
         from subscriptions.selectors import client_products
 
@@ -499,277 +310,30 @@ def client_detail(request, firm_slug, client_id):
     elif tab == "tax":
         context["tax_form"] = ClientTaxForm(instance=client, firm=request.firm)
     elif tab == "team":
-        context.update(_team_tab_context(client))
+        context.update(team_tab_context(client))
     elif tab == "history":
-        from practice.activity import describe
-
         events = selectors.client_history(firm=request.firm, client_id=client.pk)
         for event in events:
             if isinstance(event, ActivityEvent):
                 event.sentence = describe(event)
         context["events"] = [(event, selectors.readable_changes(event)) for event in events]
-    if _htmx_partial(request) and request.htmx.target == "client-tab":
+    if htmx_target(request) == "client-tab":
         return render(request, "clients/detail.html#tab_panel", context)
     return render(request, "clients/detail.html", context)
-
-
-def _tabs():
-    return [
-        ("overview", _("Overview & contact")),
-        ("products", _("Products")),
-        ("team", _("Team")),
-        ("documents", _("Documents")),
-        ("tax", _("Tax return")),
-        ("history", _("History")),
-    ]
-
-
-@require_POST
-def client_tax(request, firm_slug, client_id):
-    """Edit the two tax statuses from the profile's tax-return tab."""
-    client = _client(request, client_id)
-    form = ClientTaxForm(request.POST, instance=client, firm=request.firm)
-    conflict = None
-    if form.is_valid():
-        try:
-            client = services.client_update(
-                firm=request.firm,
-                client=client,
-                by=request.membership,
-                version=form.cleaned_data["version"],
-                **form.service_fields(),
-            )
-        except services.ClientConflict as exc:
-            conflict = exc.messages[0]
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("Tax return information saved."))
-            return redirect(
-                reverse("clients:detail", kwargs={"firm_slug": firm_slug, "client_id": client.pk})
-                + "?tab=tax"
-            )
-    client = _client(request, client_id)
-    if conflict:
-        form = ClientTaxForm(instance=client, firm=request.firm)
-    context = {
-        "client": client,
-        "tab": "tax",
-        "tabs": _tabs(),
-        "tax_form": form,
-        "conflict": conflict,
-        "can_delete": request.membership.is_primary_admin,
-    }
-    return render(request, "clients/detail.html", context, status=409 if conflict else 400)
-
-
-# The client company's team (the Team tab) ---------------------------------------
-
-
-def _wholesale_offer(client: Client):
-    """The last day the firm may still put a transferred-in client on wholesale (R22)."""
-    until = client.wholesale_offer_until
-    return until if until is not None and clock.today() <= until else None
-
-
-def _team_tab_context(client: Client, form=None) -> dict:
-    from clients.company_forms import CompanyMemberForm, CompanyRoleForm
-    from clients.company_selectors import company_members
-
-    members = (
-        list(company_members(company=client.company_account)) if client.company_account_id else []
-    )
-    return {
-        "members": members,
-        "member_form": form or CompanyMemberForm(),
-        "role_form": CompanyRoleForm(),
-    }
-
-
-def _team_url(firm_slug: str, client: Client) -> str:
-    return (
-        reverse("clients:detail", kwargs={"firm_slug": firm_slug, "client_id": client.pk})
-        + "?tab=team"
-    )
-
-
-def _company_member(client: Client, member_id):
-    """A person of the client's company: 404 unless they belong to it."""
-    from clients.models import CompanyMember
-
-    member = None
-    if client.company_account_id:
-        member = CompanyMember.objects.filter(
-            company=client.company_account_id, pk=member_id
-        ).first()
-    if member is None:
-        raise Http404("No such person.")
-    return member
-
-
-@require_POST
-def client_team_add(request, firm_slug, client_id):
-    from clients import company_services
-    from clients.company_forms import CompanyMemberForm
-
-    client = _client(request, client_id)
-    form = CompanyMemberForm(request.POST)
-    if form.is_valid():
-        company = company_services.company_for_client(client=client)
-        try:
-            member = company_services.company_member_add(
-                company=company,
-                client=client,
-                full_name=form.cleaned_data["full_name"],
-                email=form.cleaned_data["email"],
-                role=form.cleaned_data["role"],
-                by=request.membership,
-            )
-            if form.cleaned_data["portal_access"]:
-                company_services.company_member_invite_portal(
-                    company=company, member=member, client=client, by=request.membership
-                )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("%(person)s was added.") % {"person": member})
-            return redirect(_team_url(firm_slug, client))
-    context = {
-        "client": client,
-        "tab": "team",
-        "tabs": _tabs(),
-        "can_delete": request.membership.is_primary_admin,
-        "wholesale_offer": _wholesale_offer(client),
-        **_team_tab_context(client, form),
-    }
-    return render(request, "clients/detail.html", context, status=400)
-
-
-def client_team_edit(request, firm_slug, client_id, member_id):
-    from clients import company_services
-    from clients.company_forms import CompanyMemberEditForm
-
-    client = _client(request, client_id)
-    member = _company_member(client, member_id)
-    form = CompanyMemberEditForm(
-        request.POST or None,
-        member=member,
-        initial={"full_name": member.full_name, "role": member.role},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            company_services.company_member_update(
-                company=client.company_account,
-                client=client,
-                member=member,
-                by=request.membership,
-                full_name=form.cleaned_data["full_name"],
-                role=None if member.is_primary_admin else form.cleaned_data["role"],
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("Changes to %(person)s were saved.") % {"person": member})
-            return redirect(_team_url(firm_slug, client))
-    return render(
-        request,
-        "clients/team_member_edit.html",
-        {"client": client, "member": member, "form": form},
-        status=400 if form.errors else 200,
-    )
-
-
-@require_POST
-def client_team_role(request, firm_slug, client_id, member_id):
-    from clients import company_services
-    from clients.company_forms import CompanyRoleForm
-
-    client = _client(request, client_id)
-    member = _company_member(client, member_id)
-    form = CompanyRoleForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose admin, standard or time tracking."))
-    else:
-        try:
-            company_services.company_member_update(
-                company=client.company_account,
-                client=client,
-                member=member,
-                by=request.membership,
-                role=form.cleaned_data["role"],
-            )
-            messages.success(request, _("The role of %(person)s was changed.") % {"person": member})
-        except ValidationError as exc:
-            for error in exc.messages:
-                messages.error(request, error)
-    return redirect(_team_url(firm_slug, client))
-
-
-@require_POST
-def client_team_active(request, firm_slug, client_id, member_id):
-    from clients import company_services
-
-    client = _client(request, client_id)
-    member = _company_member(client, member_id)
-    active = request.POST.get("active") == "1"
-    try:
-        company_services.company_member_set_active(
-            company=client.company_account,
-            client=client,
-            member=member,
-            active=active,
-            by=request.membership,
-        )
-    except ValidationError as exc:
-        for error in exc.messages:
-            messages.error(request, error)
-    else:
-        if active:
-            messages.success(request, _("%(person)s is active again.") % {"person": member})
-        else:
-            messages.success(request, _("%(person)s was deactivated.") % {"person": member})
-    return redirect(_team_url(firm_slug, client))
-
-
-@require_POST
-def client_team_invite(request, firm_slug, client_id, member_id):
-    from clients import company_services
-
-    client = _client(request, client_id)
-    member = _company_member(client, member_id)
-    try:
-        company_services.company_member_invite_portal(
-            company=client.company_account,
-            client=client,
-            member=member,
-            by=request.membership,
-            language=request.LANGUAGE_CODE,
-        )
-    except ValidationError as exc:
-        for error in exc.messages:
-            messages.error(request, error)
-    else:
-        messages.success(
-            request, _("A link to the portal was sent to %(email)s.") % {"email": member.email}
-        )
-    return redirect(_team_url(firm_slug, client))
 
 
 def client_wholesale_after_transfer(request, firm_slug, client_id):
     """R22: within 60 days of leaving its previous firm's wholesale billing, a client
     that transferred in may be put on this firm's wholesale billing (admins, R2)."""
-    from subscriptions.models import Product, ProductKind
-    from subscriptions.selectors import client_can_subscribe
+    from subscriptions.models import ProductKind
+    from subscriptions.selectors import catalogue, client_can_subscribe
     from subscriptions.services import subscription_start_wholesale_after_transfer
 
-    client = _client(request, client_id)
-    if not request.membership.is_admin:
-        raise PermissionDenied(_("Only the firm's admins can do this."))
-    offer = _wholesale_offer(client)
+    client = selectors.access_client_by_id(firm=request.firm, client_id=client_id)
+    require_admin(request.membership)
+    offer = client_wholesale_offer(client)
     needs_plan = client_can_subscribe(client=client)
-    plans = list(
-        Product.objects.filter(kind=ProductKind.PLAN, is_active=True).order_by("sort_order", "name")
-    )
+    plans = catalogue(kind=ProductKind.PLAN)
     error = None
     if request.method == "POST":
         product = None
@@ -787,10 +351,7 @@ def client_wholesale_after_transfer(request, firm_slug, client_id):
                 _("%(client)s is being enrolled in your wholesale billing, with the discount.")
                 % {"client": client},
             )
-            return redirect(
-                reverse("clients:detail", kwargs={"firm_slug": firm_slug, "client_id": client.pk})
-                + "?tab=products"
-            )
+            return redirect(profile_url(firm_slug, client, "products"))
     return render(
         request,
         "clients/wholesale_after_transfer.html",

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from clients import link_views
+from clients.companies import link_views
 from practice import views
 from practice.forms import StyledPasswordResetForm, StyledSetPasswordForm
 from subscriptions.clientapps.views import time_invitation_accept
@@ -75,7 +75,7 @@ urlpatterns = [
     ),
     path("f/<slug:firm_slug>/", include(firm_patterns)),
     path("portal/join/<str:token>/", link_views.portal_join, name="portal_join"),
-    path("portal/<int:company_pk>/", include(("clients.portal_urls", "portal"))),
+    path("portal/<int:company_pk>/", include(("clients.companies.urls", "portal"))),
     path("connect/<str:token>/", link_views.accountant_invitation, name="accountant_invitation"),
     path("admin/", admin.site.urls),
 ]

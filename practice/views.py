@@ -57,7 +57,7 @@ class SignInView(auth_views.LoginView):
 
 
 def _companies_for_user(user):
-    from clients.company_selectors import companies_for_user
+    from clients.companies.selectors import companies_for_user
 
     return companies_for_user(user)
 

@@ -225,7 +225,7 @@ def subscription_remove_from_wholesale(
 
 def _note_wholesale_left(client: Client) -> None:
     """Start the client's 60-day window for keeping the discount elsewhere (R22)."""
-    from clients.company_services import company_wholesale_left
+    from clients.companies.services import company_wholesale_left
 
     company_wholesale_left(client=client)
 

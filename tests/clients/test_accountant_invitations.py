@@ -11,7 +11,7 @@ from django.core import mail
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from clients import company_services
+from clients.companies import transfers
 from clients.models import AccountantInvitation, AccountantInvitationStatus, Client
 from practice.models import ActivityEvent
 from tests.clients.factories import CompanyFactory, connect, portal_user
@@ -90,7 +90,7 @@ def test_r22_invitation_email_has_text_and_html_parts_with_the_signed_link(
 
 
 def test_r22_invitation_email_is_translated(company, company_admin):
-    company_services.accountant_invitation_create(
+    transfers.accountant_invitation_create(
         company=company, email=ACCOUNTANT, kind="add", by=company_admin, language="fr"
     )
     message = mail.outbox[-1]
@@ -273,7 +273,7 @@ def test_r22_a_third_firm_cannot_accept_even_if_invited_before(
     c.post(link_path(), {"membership": accountant.pk, "confirm": "1"})
     assert not clients_of(firm, company)
     with pytest.raises(Exception, match="two firms"):
-        company_services.accountant_invitation_accept(
+        transfers.accountant_invitation_accept(
             invitation=AccountantInvitation.objects.get(), membership=accountant
         )
 

@@ -5,12 +5,13 @@ signed 30-day link; the company's primary-admin handover (R12a)."""
 import re
 
 import pytest
-from django.core import mail
+from django.core import mail, signing
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from clients import company_services
+from clients.companies import portal_access, selectors, services
+from clients.companies.selectors import PORTAL_SALT
 from clients.models import Client, Company, CompanyMember, CompanyRole
 from practice.models import ActivityEvent, User
 from tests.clients.factories import (
@@ -150,7 +151,7 @@ def test_service_refuses_a_firm_that_does_not_hold_the_client(firm, other_firm, 
         mine = connect(company, firm)
         outsider = MembershipFactory(firm=other_firm, role="primary_admin")
     with pytest.raises(PermissionDenied) as exc:
-        company_services.company_member_add(
+        services.company_member_add(
             company=company,
             client=mine,
             full_name="X",
@@ -197,7 +198,7 @@ def test_portal_link_for_an_existing_account_signs_in_and_comes_back(client, com
     admin = portal_user(company)
     person = UserFactory(email="eve@lac.test")
     member = CompanyMemberFactory(company=company, email="eve@lac.test")
-    company_services.company_member_invite_portal(company=company, member=member, by=admin)
+    portal_access.company_member_invite_portal(company=company, member=member, by=admin)
     path = link_path(mail.outbox[-1], "/portal/join/")
     page = client.get(path).content.decode()
     sign_in = re.search(r'href="([^"]*/accounts/login/\?next=[^"]+)"', page).group(1)
@@ -213,9 +214,9 @@ def test_portal_link_sent_again_kills_the_old_one_and_expires_after_30_days(
 ):
     admin = portal_user(company)
     member = CompanyMemberFactory(company=company, email="fred@lac.test")
-    company_services.company_member_invite_portal(company=company, member=member, by=admin)
+    portal_access.company_member_invite_portal(company=company, member=member, by=admin)
     old = link_path(mail.outbox[-1], "/portal/join/")
-    company_services.company_member_invite_portal(company=company, member=member, by=admin)
+    portal_access.company_member_invite_portal(company=company, member=member, by=admin)
     new = link_path(mail.outbox[-1], "/portal/join/")
     assert client.get(old).status_code == 410
     assert client.get(new).status_code == 200
@@ -231,10 +232,20 @@ def test_forged_portal_link(client):
     assert "not valid" in response.content.decode()
 
 
+def test_a_portal_link_sent_before_links_were_compressed_still_opens(client, company):
+    admin = portal_user(company)
+    member = CompanyMemberFactory(company=company, email="hal@lac.test")
+    portal_access.company_member_invite_portal(company=company, member=member, by=admin)
+    member.refresh_from_db()
+    token = signing.dumps({"m": member.pk, "n": member.portal_nonce}, salt=PORTAL_SALT)
+    assert selectors.member_from_portal_token(token) == member
+    assert client.get(reverse("portal_join", args=[token])).status_code == 200
+
+
 def test_portal_link_opened_by_someone_else(client_for, company):
     admin = portal_user(company)
     member = CompanyMemberFactory(company=company, email="gil@lac.test")
-    company_services.company_member_invite_portal(company=company, member=member, by=admin)
+    portal_access.company_member_invite_portal(company=company, member=member, by=admin)
     path = link_path(mail.outbox[-1], "/portal/join/")
     c = client_for(UserFactory())
     assert c.get(path).status_code == 403
@@ -321,7 +332,7 @@ def test_r12a_after_the_handover_the_firm_can_delete_the_client(
     delete_url = reverse("clients:delete", args=[firm.slug, firm_client.pk])
     blocked = client_for(primary_admin).post(delete_url)
     assert blocked.status_code == 400
-    company_services.company_primary_admin_change(company=company, to=admin, by=admin)
+    services.company_primary_admin_change(company=company, to=admin, by=admin)
     assert client_for(primary_admin).post(delete_url).status_code == 302
     with scopes_disabled():
         assert not Client.objects.filter(pk=firm_client.pk).exists()
@@ -331,8 +342,8 @@ def test_only_the_current_primary_admin_hands_over(company):
     boss = portal_user(company, role=CompanyRole.PRIMARY_ADMIN)
     admin = portal_user(company, role=CompanyRole.ADMIN)
     with pytest.raises(Exception, match="primary admin"):
-        company_services.company_primary_admin_change(company=company, to=admin, by=admin)
-    company_services.company_primary_admin_change(company=company, to=admin, by=boss)
+        services.company_primary_admin_change(company=company, to=admin, by=admin)
+    services.company_primary_admin_change(company=company, to=admin, by=boss)
     boss.refresh_from_db()
     admin.refresh_from_db()
     assert (boss.role, admin.role) == (CompanyRole.ADMIN, CompanyRole.PRIMARY_ADMIN)
@@ -364,7 +375,7 @@ def test_company_enters_its_billing_details(client_for, company):
         },
     )
     company.refresh_from_db()
-    assert company_services.company_billing_is_complete(company)
+    assert selectors.company_billing_is_complete(company)
     assert company.payment_method == "SEPA RUM-1"
 
 

@@ -18,7 +18,7 @@ from django_scopes import scope, scopes_disabled
 
 from billing.models import StatementLine
 from billing.services import statement_generate
-from clients import company_services
+from clients.companies import transfers
 from clients.models import AccountantInvitation, Client
 from practice.models import ActivityEvent
 from subscriptions import services as sub_services
@@ -99,13 +99,11 @@ def on_wholesale(old_client, day):
 
 def transfer(company, new_admin, admin=None):
     admin = admin or portal_user(company)
-    invitation = company_services.accountant_invitation_create(
+    invitation = transfers.accountant_invitation_create(
         company=company, email=new_admin.user.email, kind="transfer", by=admin
     )
     with scopes_disabled():
-        return company_services.accountant_invitation_accept(
-            invitation=invitation, membership=new_admin
-        )
+        return transfers.accountant_invitation_accept(invitation=invitation, membership=new_admin)
 
 
 def test_r22_transfer_moves_the_client_and_the_old_firm_loses_access_at_once(
@@ -276,14 +274,14 @@ def test_transfer_with_two_firms_names_the_firm_left(company, old_firm, old_clie
         staying = connect(company, FirmFactory(name="Reste"))
     admin = portal_user(company)
     with pytest.raises(ValidationError):
-        company_services.accountant_invitation_create(
+        transfers.accountant_invitation_create(
             company=company, email=new_admin.user.email, kind="transfer", by=admin
         )
-    invitation = company_services.accountant_invitation_create(
+    invitation = transfers.accountant_invitation_create(
         company=company, email=new_admin.user.email, kind="transfer", by=admin, from_firm=old_firm
     )
     with scopes_disabled():
-        company_services.accountant_invitation_accept(invitation=invitation, membership=new_admin)
+        transfers.accountant_invitation_accept(invitation=invitation, membership=new_admin)
         assert set(
             Client.objects.filter(company_account=company).values_list("firm", flat=True)
         ) == {

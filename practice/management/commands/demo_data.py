@@ -91,7 +91,7 @@ class Command(BaseCommand):
 
     def load_portal_user(self, firm):
         """A client company's primary admin who signs in to the client portal."""
-        from clients.company_services import company_for_client
+        from clients.companies.services import company_for_client
         from clients.models import Client, CompanyMember, CompanyRole
 
         client = Client.objects.filter(firm=firm).order_by("pk").first()

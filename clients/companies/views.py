@@ -11,7 +11,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,9 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from clients import company_selectors as selectors
-from clients import company_services as services
-from clients.company_forms import (
+from clients.companies import portal_access, selectors, services, transfers
+from clients.companies.forms import (
     AccountantInviteForm,
     CompanyBillingForm,
     CompanyMemberEditForm,
@@ -29,7 +28,10 @@ from clients.company_forms import (
     CompanyRoleForm,
     PrimaryAdminForm,
 )
-from clients.models import AccountantInvitation, CompanyMember
+from practice.permissions import require_admin
+from practice.tenancy import firm_scope
+from practice.web import apply_errors, errors_to_messages
+from subscriptions.selectors import client_products
 
 PORTAL_NAV = [
     (gettext_lazy("Overview"), "portal:overview"),
@@ -44,11 +46,7 @@ def portal_view(view):
     def gate(request, company_pk, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-        member = (
-            CompanyMember.objects.select_related("company")
-            .filter(company_id=company_pk, user=request.user, is_active=True)
-            .first()
-        )
+        member = selectors.portal_member(company_id=company_pk, user=request.user)
         if member is None:
             raise Http404("No such company.")
         request.company = member.company
@@ -56,11 +54,6 @@ def portal_view(view):
         return view(request, company_pk, **kwargs)
 
     return gate
-
-
-def _require_admin(request):
-    if not request.company_member.is_admin:
-        raise PermissionDenied(_("Only the company's admins can do this."))
 
 
 def _render(request, template, context, status=200):
@@ -80,28 +73,16 @@ def _render(request, template, context, status=200):
     return render(request, template, context, status=status)
 
 
-def _errors_to_messages(request, exc: ValidationError):
-    for message in exc.messages:
-        messages.error(request, message)
-
-
-def _apply(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(name if name in form.fields else None, error)
-    else:
-        for error in exc.messages:
-            form.add_error(None, error)
-
-
 # Overview ---------------------------------------------------------------------
 
 
 @portal_view
 def overview(request, company_pk):
     """The company, who its accountants are and the subscriptions they manage."""
-    accountants = selectors.company_accountants(company=request.company, with_products=True)
+    accountants = selectors.company_accountants(company=request.company)
+    for row in accountants:
+        with firm_scope(row.firm):
+            row.products = client_products(client=row.client)
     subscriptions = [(row.firm, sub) for row in accountants for sub in row.products if sub.is_live]
     pays_itself = any(sub.billing == "direct" for _firm, sub in subscriptions)
     return _render(
@@ -110,13 +91,11 @@ def overview(request, company_pk):
         {
             "accountants": accountants,
             "subscriptions": subscriptions,
-            "billing_complete": services.company_billing_is_complete(request.company),
+            "billing_complete": selectors.company_billing_is_complete(request.company),
             "pays_itself": pays_itself,
             "recently_left_wholesale": request.company.wholesale_left_at is not None,
             "firm_is_primary_admin": any(r.client.firm_is_primary_admin for r in accountants),
-            "has_primary_admin": selectors.company_members(company=request.company)
-            .filter(role="primary_admin")
-            .exists(),
+            "has_primary_admin": selectors.company_has_primary_admin(company=request.company),
         },
     )
 
@@ -140,7 +119,7 @@ def team(request, company_pk):
 @portal_view
 @require_POST
 def member_add(request, company_pk):
-    _require_admin(request)
+    require_admin(request.company_member, message=_("Only the company's admins can do this."))
     form = CompanyMemberForm(request.POST)
     if form.is_valid():
         try:
@@ -152,31 +131,28 @@ def member_add(request, company_pk):
                 by=request.company_member,
             )
             if form.cleaned_data["portal_access"]:
-                services.company_member_invite_portal(
+                portal_access.company_member_invite_portal(
                     company=request.company,
                     member=member,
                     by=request.company_member,
                     language=request.LANGUAGE_CODE,
                 )
         except ValidationError as exc:
-            _apply(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("%(person)s was added.") % {"person": member})
             return redirect("portal:team", company_pk)
     return _render(request, "clients/portal/team.html", _team_context(request, form), status=400)
 
 
-def _member(request, member_id) -> CompanyMember:
-    member = CompanyMember.objects.filter(company=request.company, pk=member_id).first()
-    if member is None:
-        raise Http404("No such person.")
-    return member
+def _member(request, member_id):
+    return selectors.access_company_member_by_id(company_id=request.company.pk, member_id=member_id)
 
 
 @portal_view
 def member_edit(request, company_pk, member_id):
     member = _member(request, member_id)
-    _require_admin(request)
+    require_admin(request.company_member, message=_("Only the company's admins can do this."))
     form = CompanyMemberEditForm(
         request.POST or None,
         member=member,
@@ -192,7 +168,7 @@ def member_edit(request, company_pk, member_id):
                 role=None if member.is_primary_admin else form.cleaned_data["role"],
             )
         except ValidationError as exc:
-            _apply(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Changes to %(person)s were saved.") % {"person": member})
             return redirect("portal:team", company_pk)
@@ -208,7 +184,7 @@ def member_edit(request, company_pk, member_id):
 @require_POST
 def member_role(request, company_pk, member_id):
     member = _member(request, member_id)
-    _require_admin(request)
+    require_admin(request.company_member, message=_("Only the company's admins can do this."))
     form = CompanyRoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose admin, standard or time tracking."))
@@ -222,7 +198,7 @@ def member_role(request, company_pk, member_id):
             )
             messages.success(request, _("The role of %(person)s was changed.") % {"person": member})
         except ValidationError as exc:
-            _errors_to_messages(request, exc)
+            errors_to_messages(request, exc)
     return redirect("portal:team", company_pk)
 
 
@@ -230,14 +206,14 @@ def member_role(request, company_pk, member_id):
 @require_POST
 def member_active(request, company_pk, member_id):
     member = _member(request, member_id)
-    _require_admin(request)
+    require_admin(request.company_member, message=_("Only the company's admins can do this."))
     active = request.POST.get("active") == "1"
     try:
         services.company_member_set_active(
             company=request.company, member=member, active=active, by=request.company_member
         )
     except ValidationError as exc:
-        _errors_to_messages(request, exc)
+        errors_to_messages(request, exc)
     else:
         if active:
             messages.success(request, _("%(person)s is active again.") % {"person": member})
@@ -250,16 +226,16 @@ def member_active(request, company_pk, member_id):
 @require_POST
 def member_invite(request, company_pk, member_id):
     member = _member(request, member_id)
-    _require_admin(request)
+    require_admin(request.company_member, message=_("Only the company's admins can do this."))
     try:
-        services.company_member_invite_portal(
+        portal_access.company_member_invite_portal(
             company=request.company,
             member=member,
             by=request.company_member,
             language=request.LANGUAGE_CODE,
         )
     except ValidationError as exc:
-        _errors_to_messages(request, exc)
+        errors_to_messages(request, exc)
     else:
         messages.success(
             request, _("A link to the portal was sent to %(email)s.") % {"email": member.email}
@@ -272,7 +248,7 @@ def member_invite(request, company_pk, member_id):
 
 @portal_view
 def primary_admin(request, company_pk):
-    _require_admin(request)
+    require_admin(request.company_member, message=_("Only the company's admins can do this."))
     form = PrimaryAdminForm(request.POST or None, company=request.company)
     if request.method == "POST" and form.is_valid():
         try:
@@ -280,7 +256,7 @@ def primary_admin(request, company_pk):
                 company=request.company, to=form.cleaned_data["member"], by=request.company_member
             )
         except ValidationError as exc:
-            _apply(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -311,7 +287,7 @@ def billing(request, company_pk):
     can_manage = request.company_member.is_admin
     form = CompanyBillingForm(request.POST or None, instance=request.company)
     if request.method == "POST":
-        _require_admin(request)
+        require_admin(request.company_member, message=_("Only the company's admins can do this."))
         if form.is_valid():
             services.company_billing_update(
                 company=request.company,
@@ -326,7 +302,7 @@ def billing(request, company_pk):
     return _render(
         request,
         "clients/portal/billing.html",
-        {"form": form, "billing_complete": services.company_billing_is_complete(request.company)},
+        {"form": form, "billing_complete": selectors.company_billing_is_complete(request.company)},
         status=400 if form.errors else 200,
     )
 
@@ -341,7 +317,7 @@ def _accountants_context(request, form=None):
         "accountants": accountants,
         "invitations": selectors.pending_accountant_invitations(company=request.company),
         "invite_form": form or AccountantInviteForm(firms=firms),
-        "max_firms": services.MAX_FIRMS_PER_COMPANY,
+        "max_firms": selectors.MAX_FIRMS_PER_COMPANY,
     }
 
 
@@ -353,12 +329,12 @@ def accountants(request, company_pk):
 @portal_view
 @require_POST
 def accountant_invite(request, company_pk):
-    _require_admin(request)
+    require_admin(request.company_member, message=_("Only the company's admins can do this."))
     firms = [row.firm for row in selectors.company_accountants(company=request.company)]
     form = AccountantInviteForm(request.POST, firms=firms)
     if form.is_valid():
         try:
-            invitation = services.accountant_invitation_create(
+            invitation = transfers.accountant_invitation_create(
                 company=request.company,
                 email=form.cleaned_data["email"],
                 kind=form.cleaned_data["kind"],
@@ -367,7 +343,7 @@ def accountant_invite(request, company_pk):
                 language=request.LANGUAGE_CODE,
             )
         except ValidationError as exc:
-            _apply(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(
                 request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
@@ -381,29 +357,26 @@ def accountant_invite(request, company_pk):
     )
 
 
-def _invitation(request, accountant_invitation_id) -> AccountantInvitation:
-    invitation = AccountantInvitation.objects.filter(
-        company=request.company, pk=accountant_invitation_id
-    ).first()
-    if invitation is None:
-        raise Http404("No such invitation.")
-    return invitation
+def _invitation(request, accountant_invitation_id):
+    return selectors.access_accountant_invitation_by_id(
+        company=request.company, accountant_invitation_id=accountant_invitation_id
+    )
 
 
 @portal_view
 @require_POST
 def accountant_invitation_resend(request, company_pk, accountant_invitation_id):
     invitation = _invitation(request, accountant_invitation_id)
-    _require_admin(request)
+    require_admin(request.company_member, message=_("Only the company's admins can do this."))
     try:
-        services.accountant_invitation_resend(
+        transfers.accountant_invitation_resend(
             company=request.company,
             invitation=invitation,
             by=request.company_member,
             language=request.LANGUAGE_CODE,
         )
     except ValidationError as exc:
-        _errors_to_messages(request, exc)
+        errors_to_messages(request, exc)
     else:
         messages.success(
             request, _("A new link was sent to %(email)s.") % {"email": invitation.email}
@@ -415,13 +388,13 @@ def accountant_invitation_resend(request, company_pk, accountant_invitation_id):
 @require_POST
 def accountant_invitation_revoke(request, company_pk, accountant_invitation_id):
     invitation = _invitation(request, accountant_invitation_id)
-    _require_admin(request)
+    require_admin(request.company_member, message=_("Only the company's admins can do this."))
     try:
-        services.accountant_invitation_revoke(
+        transfers.accountant_invitation_revoke(
             company=request.company, invitation=invitation, by=request.company_member
         )
     except ValidationError as exc:
-        _errors_to_messages(request, exc)
+        errors_to_messages(request, exc)
     else:
         messages.success(
             request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email}

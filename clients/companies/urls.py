@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clients import portal
+from clients.companies import views as portal
 
 urlpatterns = [
     path("", portal.overview, name="overview"),

@@ -4,14 +4,14 @@ a company team member's access to the portal, and an accountant invitation (R22)
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from clients import company_services as services
-from clients.company_forms import FirmChoiceForm
+from clients.companies import portal_access, selectors, transfers
+from clients.companies.forms import FirmChoiceForm
 from practice.forms import SignUpForm
-from practice.models import Membership, User
+from practice.signing import LinkError
+from practice.web import errors_to_messages
 
 
 def _invalid(request, reason: str):
@@ -30,18 +30,18 @@ def _wrong_account(request, email: str):
 def portal_join(request, token: str):
     """Sign in or create an account, then reach the company's portal."""
     try:
-        member = services.member_from_portal_token(token)
-    except services.LinkError as exc:
+        member = selectors.member_from_portal_token(token)
+    except LinkError as exc:
         return _invalid(request, str(exc))
-    has_account = User.objects.filter(email__iexact=member.email).exists()
+    has_account = selectors.account_exists(email=member.email)
     signup_form = None
     if request.user.is_authenticated:
         if request.user.email.lower() != member.email.lower():
             return _wrong_account(request, member.email)
         if request.method == "POST":
             try:
-                services.portal_invitation_accept(member=member, user=request.user)
-            except services.LinkError as exc:
+                portal_access.portal_invitation_accept(member=member, user=request.user)
+            except LinkError as exc:
                 return _invalid(request, str(exc))
             messages.success(request, _("Welcome to %(company)s.") % {"company": member.company})
             return redirect("portal:overview", member.company_id)
@@ -51,15 +51,13 @@ def portal_join(request, token: str):
         )
         if request.method == "POST" and signup_form.is_valid():
             try:
-                with transaction.atomic():
-                    user = User.objects.create_user(
-                        email=member.email,
-                        password=signup_form.cleaned_data["password1"],
-                        full_name=signup_form.cleaned_data["full_name"],
-                        language=request.LANGUAGE_CODE,
-                    )
-                    services.portal_invitation_accept(member=member, user=user)
-            except services.LinkError as exc:
+                user = portal_access.portal_signup_accept(
+                    member=member,
+                    password=signup_form.cleaned_data["password1"],
+                    full_name=signup_form.cleaned_data["full_name"],
+                    language=request.LANGUAGE_CODE,
+                )
+            except LinkError as exc:
                 return _invalid(request, str(exc))
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome to %(company)s.") % {"company": member.company})
@@ -71,20 +69,12 @@ def portal_join(request, token: str):
     )
 
 
-def _memberships(user):
-    return list(
-        Membership.unscoped.filter(user=user, is_active=True)
-        .select_related("firm", "user")
-        .order_by("firm__name")
-    )
-
-
 def accountant_invitation(request, token: str):
     """R22: the accountant opens the link, signs in, accepts, picks the firm when in
     several, and confirms. Only firms where they are an admin can take the client."""
     try:
-        invitation = services.accountant_invitation_from_token(token)
-    except services.LinkError as exc:
+        invitation = selectors.accountant_invitation_from_token(token)
+    except LinkError as exc:
         return _invalid(request, str(exc))
     context = {"invitation": invitation, "company": invitation.company}
     if not request.user.is_authenticated:
@@ -92,9 +82,9 @@ def accountant_invitation(request, token: str):
     if request.user.email.lower() != invitation.email.lower():
         return _wrong_account(request, invitation.email)
 
-    memberships = _memberships(request.user)
+    memberships = selectors.accepting_memberships(user=request.user)
     options = [
-        (m, services.acceptance_blockers(invitation=invitation, membership=m)) for m in memberships
+        (m, transfers.acceptance_blockers(invitation=invitation, membership=m)) for m in memberships
     ]
     eligible = [m for m, reasons in options if not reasons]
     context.update(options=options, eligible=eligible)
@@ -106,14 +96,13 @@ def accountant_invitation(request, token: str):
             context["membership"] = membership
             return render(request, "clients/accountant_invitation_confirm.html", context)
         try:
-            client = services.accountant_invitation_accept(
+            client = transfers.accountant_invitation_accept(
                 invitation=invitation, membership=membership
             )
-        except services.LinkError as exc:
+        except LinkError as exc:
             return _invalid(request, str(exc))
         except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
+            errors_to_messages(request, exc)
             return redirect("accountant_invitation", token)
         messages.success(
             request,
