@@ -43,11 +43,6 @@ def client_has_wholesale(*, client: Client) -> bool:
     )
 
 
-def access_client_by_id(*, firm: Firm, client_id) -> Client:
-    """One of the firm's clients; Http404 alike for a missing and another firm's."""
-    return get_in_firm_or_404(Client, firm=firm, pk=client_id)
-
-
 def access_subscription_by_id(*, firm: Firm, subscription_id) -> Subscription:
     """One of the firm's subscriptions; Http404 alike for a missing and another firm's."""
     return get_in_firm_or_404(

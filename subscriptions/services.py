@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from clients.companies.services import company_wholesale_left
 from clients.models import BillingChoice, Client
 from practice import clock
 from practice.activity import activity_record
@@ -225,8 +226,6 @@ def subscription_remove_from_wholesale(
 
 def _note_wholesale_left(client: Client) -> None:
     """Start the client's 60-day window for keeping the discount elsewhere (R22)."""
-    from clients.companies.services import company_wholesale_left
-
     company_wholesale_left(client=client)
 
 
