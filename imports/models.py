@@ -157,7 +157,7 @@ class ImportRow(TenantModel):
 
     # Staging writes up to 100,000 rows at once: no per-row foreign-key checks
     # (the staging transaction key-share-locks its job and firm instead, see
-    # services._stage), and no index on the job alone, since the composite
+    # engine.staging.stage), and no index on the job alone, since the composite
     # indexes below all start with it. Deletions cascade through the ORM.
     firm = models.ForeignKey(
         "practice.Firm",

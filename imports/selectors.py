@@ -21,13 +21,23 @@ from imports.models import (
 )
 from practice.csvutil import EXPORT_HEADERS, escape_cell
 from practice.models import Firm, User
-from practice.tenancy import firm_scope
+from practice.tenancy import firm_scope, get_in_firm_or_404
 
 PREVIEW_ROWS = 200
 
 
 def import_jobs_for_firm(*, firm: Firm):
     return ImportJob.objects.filter(firm=firm).select_related("created_by")
+
+
+def import_jobs_recent(*, firm: Firm, limit: int = 5) -> list[ImportJob]:
+    return list(import_jobs_for_firm(firm=firm)[:limit])
+
+
+def access_import_job_by_id(*, firm: Firm, job_id: int) -> ImportJob:
+    """One import job of `firm`, with its author; Http404 alike for a missing
+    job and another firm's."""
+    return get_in_firm_or_404(ImportJob.objects.select_related("created_by"), firm=firm, pk=job_id)
 
 
 def import_job_rows(*, job: ImportJob, outcome: str, limit: int = PREVIEW_ROWS) -> list[ImportRow]:

@@ -2,9 +2,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
@@ -13,7 +12,7 @@ from imports import selectors, services
 from imports.forms import UploadForm
 from imports.models import ImportJob, ImportMode, ImportStatus, RowOutcome
 from practice.csvutil import EXPORT_HEADERS
-from practice.tenancy import get_in_firm_or_404
+from practice.web import csv_response, errors_to_messages, htmx_partial, partial
 
 
 def _limits() -> dict:
@@ -44,7 +43,7 @@ def index(request, firm_slug):
     context = {
         "form": form,
         "headers": EXPORT_HEADERS,
-        "recent": selectors.import_jobs_for_firm(firm=request.firm)[:5],
+        "recent": selectors.import_jobs_recent(firm=request.firm, limit=5),
         **_limits(),
     }
     return render(request, "imports/index.html", context, status=status)
@@ -61,9 +60,7 @@ def history(request, firm_slug):
 def job_detail(request, firm_slug, job_id):
     """The job's page. While it runs, htmx polls the "status" partial every
     second; the finished partial answers 286 so polling stops (R28)."""
-    job = get_in_firm_or_404(
-        ImportJob.objects.select_related("created_by"), firm=request.firm, pk=job_id
-    )
+    job = selectors.access_import_job_by_id(firm=request.firm, job_id=job_id)
     services.require_import_access(request.membership)
     context = {"job": job}
     if job.is_finished:
@@ -71,60 +68,58 @@ def job_detail(request, firm_slug, job_id):
         context["failures"] = selectors.import_job_rows(job=job, outcome=RowOutcome.FAILED)
         if job.undone_at:
             context["not_restored"] = selectors.import_job_not_restored(job=job)
-    if request.htmx and not request.htmx.history_restore_request:
-        response = render(request, "imports/job.html#status", context)
-        if job.is_finished:
-            return HttpResponseStopPolling(response.content)
-        return response
-    return render(request, "imports/job.html", context)
-
-
-def _csv_download(job: ImportJob, chunks, filename: str) -> StreamingHttpResponse:
-    charset = "windows-1252" if job.encoding == "cp1252" else "utf-8"
-    response = StreamingHttpResponse(chunks, content_type=f"text/csv; charset={charset}")
-    # The name comes from the user's upload: quoted and encoded, whatever it holds.
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response = render(request, partial(request, "imports/job.html", "status"), context)
+    if htmx_partial(request) and job.is_finished:
+        return HttpResponseStopPolling(response.content)
     return response
+
+
+def _charset(job: ImportJob) -> str:
+    return "windows-1252" if job.encoding == "cp1252" else "utf-8"
 
 
 def job_errors(request, firm_slug, job_id):
     """Download the error log (R28)."""
-    job = get_in_firm_or_404(ImportJob, firm=request.firm, pk=job_id)
+    job = selectors.access_import_job_by_id(firm=request.firm, job_id=job_id)
     services.require_import_access(request.membership)
-    return _csv_download(
-        job, selectors.error_log_chunks(job=job), selectors.error_log_filename(job)
+    return csv_response(
+        selectors.error_log_chunks(job=job),
+        filename=selectors.error_log_filename(job),
+        charset=_charset(job),
     )
 
 
 def job_changes(request, firm_slug, job_id):
     """Download every client number a finished import changed, before and after."""
-    job = get_in_firm_or_404(ImportJob, firm=request.firm, pk=job_id)
+    job = selectors.access_import_job_by_id(firm=request.firm, job_id=job_id)
     services.require_import_access(request.membership)
     if job.mode != ImportMode.IMPORT or job.status != ImportStatus.DONE:
         raise Http404
-    return _csv_download(job, selectors.changes_chunks(job=job), selectors.changes_filename(job))
+    return csv_response(
+        selectors.changes_chunks(job=job),
+        filename=selectors.changes_filename(job),
+        charset=_charset(job),
+    )
 
 
 @require_POST
 def job_confirm(request, firm_slug, job_id):
-    job = get_in_firm_or_404(ImportJob, firm=request.firm, pk=job_id)
+    job = selectors.access_import_job_by_id(firm=request.firm, job_id=job_id)
     try:
         new_job = services.import_job_confirm(firm=request.firm, job=job, by=request.membership)
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        errors_to_messages(request, exc)
         return redirect("imports:job", firm_slug=firm_slug, job_id=job.pk)
     return redirect("imports:job", firm_slug=firm_slug, job_id=new_job.pk)
 
 
 @require_POST
 def job_undo(request, firm_slug, job_id):
-    job = get_in_firm_or_404(ImportJob, firm=request.firm, pk=job_id)
+    job = selectors.access_import_job_by_id(firm=request.firm, job_id=job_id)
     try:
         job = services.import_job_undo(firm=request.firm, job=job, by=request.membership)
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        errors_to_messages(request, exc)
     else:
         if job.not_restored_count:
             messages.warning(

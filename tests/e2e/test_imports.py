@@ -10,7 +10,7 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
-from imports import services, tasks
+from imports import tasks
 from imports.models import ImportJob, ImportStatus
 from tests.clients.factories import ClientFactory
 
@@ -28,7 +28,7 @@ def test_r28_upload_progress_summary_and_error_log(
     settings.MEDIA_ROOT = tmp_path / "media"
     queued = []
     # Hold the job back so the page can be seen waiting and working.
-    monkeypatch.setattr(services, "_enqueue", lambda job: queued.append(job.pk))
+    monkeypatch.setattr(tasks, "import_run_enqueue", queued.append)
     with scopes_disabled():
         a = ClientFactory(firm=firm, display_name="Atelier Aubert", client_number="1")
         b = ClientFactory(firm=firm, display_name="Boulangerie Brun", client_number="2")

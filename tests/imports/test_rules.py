@@ -197,10 +197,10 @@ def test_r26_numbers_are_per_firm(make_clients, run_import, other_firm):
 def test_r26_company_id_lookup_filters_by_firm_even_without_a_scope(firm, other_firm):
     """The lookup of a chunk's company IDs names the firm in the query itself, so a
     file listing another firm's company ID never matches, whatever the scope."""
-    from imports.services import _clients_by_company_id
+    from imports.engine.staging import clients_by_company_id
 
     with scopes_disabled():
         ours = ClientFactory(firm=firm)
         theirs = ClientFactory(firm=other_firm)
-        found = _clients_by_company_id(firm.pk, {ours.company_id, theirs.company_id})
+        found = clients_by_company_id(firm.pk, {ours.company_id, theirs.company_id})
     assert set(found) == {ours.company_id}

@@ -6,7 +6,9 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from clients.selectors import client_history
-from imports import services, tasks
+from imports import tasks
+from imports.engine import apply
+from imports.engine.run import MAX_ATTEMPTS
 from imports.models import ImportJob, ImportRow, ImportStatus
 from imports.selectors import NumberChange
 from practice.models import ActivityEvent
@@ -128,7 +130,7 @@ def test_job_interrupted_too_often_is_marked_failed_with_a_reason(firm):
             file="imports/missing.csv",
             original_filename="clients.csv",
             status=ImportStatus.RUNNING,
-            attempts=services.MAX_ATTEMPTS,
+            attempts=MAX_ATTEMPTS,
             heartbeat_at=timezone.now() - timezone.timedelta(hours=1),
         )
     tasks.imports_requeue_stale.delay(stale_after=60)
@@ -156,13 +158,13 @@ def test_all_or_nothing_when_applying_fails(make_clients, run_import, monkeypatc
     def boom(**kwargs):
         raise RuntimeError("database went away")
 
-    original = services._apply
+    original = apply.apply_numbers
 
     def apply_then_fail(**kwargs):
         original(**kwargs)
         boom()
 
-    monkeypatch.setattr(services, "_apply", apply_then_fail)
+    monkeypatch.setattr(apply, "apply_numbers", apply_then_fail)
     job = run_import(csv_bytes([row(a, "2"), row(b, "1")]))
     assert (job.status, job.failure_code) == (ImportStatus.FAILED, "error")
     assert numbers_of([a, b]) == ["1", "2"]

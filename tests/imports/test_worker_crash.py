@@ -15,7 +15,7 @@ from django.db import connection
 from django_scopes import scopes_disabled
 
 from clients.models import Client
-from imports import services, tasks
+from imports import tasks
 from imports.models import ImportJob, ImportStatus
 from practice.celery import app as celery_app
 from tests.imports.conftest import csv_bytes
@@ -122,9 +122,9 @@ def test_killed_worker_mid_import_ends_like_an_uninterrupted_run(monkeypatch, me
     queue = f"imports-crash-test-{uuid.uuid4().hex[:8]}"
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
     monkeypatch.setattr(
-        services,
-        "_enqueue",
-        lambda job: tasks.import_run.apply_async(args=[job.pk], queue=queue),
+        tasks,
+        "import_run_enqueue",
+        lambda job_id: tasks.import_run.apply_async(args=[job_id], queue=queue),
     )
 
     # Reference: the same data and file, imported without interruption.

@@ -1,0 +1,165 @@
+"""Running an import job from its file, and recovering the jobs of dead workers
+(issue 5): each run starts over and commits its changes together with the
+"done" status, so running a job again is always safe."""
+
+import logging
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F
+from django.utils import timezone
+
+from imports.engine import apply, checks, staging
+from imports.locks import firm_import_lock
+from imports.models import ImportJob, ImportMode, ImportRow, ImportStatus, RowOutcome
+from imports.parsing import ParseError
+from practice.activity import activity_record
+from practice.tenancy import firm_scope
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+
+
+class ImportBusy(Exception):
+    """Another import of the same firm is running; try again shortly."""
+
+
+def _validate_and_apply(job: ImportJob) -> None:
+    """Apply the R26 rules that need the whole file, then apply every valid row
+    in this one transaction (all or none). Check-only runs stop before applying."""
+    firm = job.firm
+    with transaction.atomic():
+        # Writing first takes SQLite's write lock before anything is read.
+        staging.touch(job, progress=85)
+        rows = ImportRow.objects.filter(job=job)
+        candidates = rows.filter(outcome=RowOutcome.UPDATED)
+        checks.check_whole_file(rows=rows, candidates=candidates, firm_id=firm.pk)
+
+        if job.mode == ImportMode.IMPORT:
+            apply.apply_numbers(firm=firm, moving=candidates, target="client_number")
+        counts = dict(rows.values("outcome").annotate(n=Count("pk")).values_list("outcome", "n"))
+        job.total_rows = sum(counts.values())
+        job.updated_count = counts.get(RowOutcome.UPDATED, 0)
+        job.unchanged_count = counts.get(RowOutcome.UNCHANGED, 0)
+        job.failed_count = counts.get(RowOutcome.FAILED, 0)
+        job.status = ImportStatus.DONE
+        job.progress = 100
+        job.finished_at = job.heartbeat_at = timezone.now()
+        job.save(
+            update_fields=[
+                "total_rows",
+                "updated_count",
+                "unchanged_count",
+                "failed_count",
+                "status",
+                "progress",
+                "finished_at",
+                "heartbeat_at",
+            ]
+        )
+        if job.mode == ImportMode.IMPORT:
+            activity_record(
+                firm=firm,
+                by=job.created_by,
+                verb="import.completed",
+                target=job,
+                changes={
+                    "updated": job.updated_count,
+                    "unchanged": job.unchanged_count,
+                    "failed": job.failed_count,
+                },
+            )
+
+
+def _fail(job: ImportJob, code: str) -> None:
+    now = timezone.now()
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.FAILED, failure_code=code, finished_at=now, heartbeat_at=now
+    )
+    ImportRow.objects.filter(job=job).delete()
+
+
+def import_job_run(*, job: ImportJob) -> ImportJob:
+    """Run one import from its file, from scratch. Safe to call again at any time:
+    a finished job is left alone, and an interrupted one starts over, since its
+    changes are only ever committed together with the "done" status.
+
+    Raises ImportBusy while another import of the same firm holds the lock."""
+    with firm_import_lock(job.firm_id) as acquired:
+        if not acquired:
+            raise ImportBusy
+        job.refresh_from_db()
+        if job.is_finished:
+            return job
+        if job.attempts >= MAX_ATTEMPTS:
+            _fail(job, "worker_lost")
+            return job
+        now = timezone.now()
+        claimed = ImportJob.objects.filter(
+            pk=job.pk, status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]
+        ).update(
+            status=ImportStatus.RUNNING,
+            attempts=F("attempts") + 1,
+            started_at=now,
+            heartbeat_at=now,
+            progress=1,
+        )
+        if not claimed:
+            return job
+        try:
+            staging.stage(job)
+            _validate_and_apply(job)
+        except ParseError as exc:
+            _fail(job, exc.code)
+        except IntegrityError:
+            logger.warning("Import %s hit a unique constraint; nothing applied.", job.pk)
+            _fail(job, "conflict")
+        except Exception:
+            logger.exception("Import %s failed.", job.pk)
+            _fail(job, "error")
+        job.refresh_from_db()
+        return job
+
+
+@dataclass
+class Requeued:
+    touched: list[int] = field(default_factory=list)
+    """Every job put back in the queue or failed for good, in the order found."""
+    queued: list[int] = field(default_factory=list)
+    """The jobs among them to run again."""
+
+
+def import_jobs_requeue_stale(*, stale_after: int) -> Requeued:
+    """Jobs left "running" by a dead worker (or "queued" and forgotten) go back
+    to the queue, or fail for good after MAX_ATTEMPTS. The caller queues the
+    jobs in `queued` once the firms' locks are released.
+
+    Called by the beat task, outside any firm scope."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=stale_after)
+    stale = list(
+        ImportJob.unscoped.select_related("firm").filter(
+            status__in=[ImportStatus.RUNNING, ImportStatus.QUEUED], heartbeat_at__lte=cutoff
+        )
+    ) + list(
+        ImportJob.unscoped.select_related("firm").filter(
+            status=ImportStatus.QUEUED, heartbeat_at__isnull=True, created_at__lte=cutoff
+        )
+    )
+    result = Requeued()
+    for job in stale:
+        with firm_scope(job.firm), firm_import_lock(job.firm_id) as free:
+            if not free:
+                continue  # a live worker holds the firm's lock
+            job.refresh_from_db()
+            if job.is_finished:
+                continue
+            if job.attempts >= MAX_ATTEMPTS:
+                _fail(job, "worker_lost")
+            else:
+                ImportJob.objects.filter(pk=job.pk).update(
+                    status=ImportStatus.QUEUED, heartbeat_at=timezone.now()
+                )
+                result.queued.append(job.pk)
+            result.touched.append(job.pk)
+    return result
