@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from clients.companies import portal_access, selectors, transfers
 from clients.companies.forms import FirmChoiceForm
+from practice import selectors as practice_selectors
 from practice.forms import SignUpForm
 from practice.signing import LinkError
 from practice.web import errors_to_messages
@@ -33,7 +34,7 @@ def portal_join(request, token: str):
         member = selectors.member_from_portal_token(token)
     except LinkError as exc:
         return _invalid(request, str(exc))
-    has_account = selectors.account_exists(email=member.email)
+    has_account = practice_selectors.account_exists(email=member.email)
     signup_form = None
     if request.user.is_authenticated:
         if request.user.email.lower() != member.email.lower():

@@ -162,10 +162,6 @@ def pending_accountant_invitations(*, company: Company) -> QuerySet[AccountantIn
     ).select_related("invited_by", "from_firm")
 
 
-def account_exists(*, email: str) -> bool:
-    return User.objects.filter(email__iexact=email).exists()
-
-
 def accepting_memberships(*, user: User) -> list[Membership]:
     """The firms for which `user` might accept an accountant invitation."""
     return list(
