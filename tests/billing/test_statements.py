@@ -24,12 +24,6 @@ pytestmark = pytest.mark.django_db
 JAN = datetime.date(2025, 1, 1)
 
 
-@pytest.fixture
-def in_firm(firm):
-    with scope(firm=firm):
-        yield firm
-
-
 def _wholesale(firm, code="essentials", start=JAN, name=None, currency=None):
     with scopes_disabled():
         client = ClientFactory(

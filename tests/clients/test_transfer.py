@@ -6,10 +6,8 @@ direct pricing is offered (R5)."""
 
 import datetime
 import re
-from zoneinfo import ZoneInfo
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -27,30 +25,16 @@ from tests.clients.factories import CompanyFactory, connect, portal_user
 from tests.practice.factories import BillingProfileFactory, FirmFactory, MembershipFactory
 from tests.subscriptions.factories import SubscriptionFactory, product
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("run_on_commit")]
 
 START = datetime.date(2025, 3, 10)
 
 
-@pytest.fixture(autouse=True)
-def _run_on_commit(monkeypatch):
-    from django.db import transaction
-
-    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
-
-
 @pytest.fixture
-def day(time_machine):
-    """day(date): it is now noon on `date` (time-machine moves every clock)."""
-
-    def set_day(value: datetime.date):
-        noon = datetime.datetime.combine(
-            value, datetime.time(12), tzinfo=ZoneInfo(settings.TIME_ZONE)
-        )
-        time_machine.move_to(noon, tick=False)
-
-    set_day(START)
-    return set_day
+def day(today_is):
+    """day(date): it is now noon on `date`; the tests start on START."""
+    today_is(START)
+    return today_is
 
 
 @pytest.fixture

@@ -12,16 +12,7 @@ from practice import selectors
 from practice.models import Invitation, InvitationStatus, Membership, Role, User
 from tests.practice.factories import PASSWORD, MembershipFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _run_on_commit(monkeypatch):
-    """E-mails are enqueued on commit; tests run in a transaction that never
-    commits, so run those callbacks at once (Celery is eager in tests)."""
-    from django.db import transaction
-
-    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("run_on_commit")]
 
 
 def invite(client, firm, email, role="standard"):
