@@ -246,13 +246,38 @@ def test_enrol_page_after_transfer(
 def test_only_admins_enrol_after_transfer(
     client_for, day, old_client, on_wholesale, new_firm, new_admin, company
 ):
+    """A standard member is refused (R2), and the refusal changes nothing: the plan
+    stays direct, the offer stays open for an admin, nothing is logged."""
     new_client = transfer(company, new_admin)
     with scopes_disabled():
         standard = MembershipFactory(firm=new_firm, role="standard")
-    response = client_for(standard).post(
-        reverse("clients:wholesale_after_transfer", args=[new_firm.slug, new_client.pk])
-    )
+
+    def state():
+        with scopes_disabled():
+            client = Client.objects.values("billing", "wholesale_offer_until").get(pk=new_client.pk)
+            plans = list(
+                Subscription.objects.filter(client=new_client).values(
+                    "pk", "product", "billing", "status", "discount_rate", "discount_until"
+                )
+            )
+            periods = list(
+                Subscription.objects.filter(client=new_client).values_list(
+                    "periods__pk", "periods__payer", "periods__ends_on"
+                )
+            )
+            events = ActivityEvent.objects.filter(firm=new_firm).count()
+        return client, plans, periods, events
+
+    before = state()
+    assert before[2], "the plan has its charge periods"
+    client_before, [plan_before], _periods, _events = before
+    assert client_before["wholesale_offer_until"] is not None
+    assert plan_before["billing"] == Billing.DIRECT
+    url = reverse("clients:wholesale_after_transfer", args=[new_firm.slug, new_client.pk])
+    assert client_for(standard).get(url).status_code == 403
+    response = client_for(standard).post(url, {"plan_code": "plus"})
     assert response.status_code == 403
+    assert state() == before
 
 
 def test_transfer_with_two_firms_names_the_firm_left(company, old_firm, old_client, new_admin):
