@@ -191,12 +191,20 @@ def test_r24_accepting_emails_the_firm_and_activates_the_app(
 
 def test_the_acceptance_page_needs_no_firm_and_refuses_bad_tokens(client, invited, user):
     setup, account, link = invited
-    assert client.get("/apps/time/invitations/not-a-token/").status_code == 410
     tampered = _path(link).rstrip("/") + "x/"
-    assert client.get(tampered).status_code == 410
+    for bad in ("/apps/time/invitations/not-a-token/", tampered):
+        refused = client.get(bad)
+        assert refused.status_code == 410, bad
+        assert "Boulangerie Petit" not in refused.content.decode(), bad
     # Signed in as somebody unrelated: still only the token counts, and nothing leaks.
     client.force_login(user)
-    assert client.get(_path(link)).status_code == 200
+    page = client.get(_path(link))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'data-testid="time-accept-form"' in body and "Boulangerie Petit" in body
+    assert 'data-testid="firm-switcher"' not in body
+    with scopes_disabled():
+        assert TimeAccount.objects.get(pk=account.pk).accepted_at is None
 
 
 def test_sending_again_replaces_the_earlier_link(
