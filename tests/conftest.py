@@ -1,14 +1,23 @@
 import datetime
 import os
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine as time_machine_lib
 from django.conf import settings
-from django_scopes import scopes_disabled
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from tests.practice.factories import FirmFactory, MembershipFactory, UserFactory
+from tests.clients.factories import ClientFactory
+from tests.practice.factories import (
+    BillingProfileFactory,
+    FirmFactory,
+    MembershipFactory,
+    UserFactory,
+)
 
 # Property tests run against a real database on a shared two-core machine:
 # generation speed varies, so the timing health checks would only add noise.
@@ -102,17 +111,109 @@ def user(db):
 
 
 @pytest.fixture
-def today_is(time_machine, monkeypatch):
-    """today_is(date): from now on it is noon on `date` in the site's time zone
-    (time-machine moves every clock), and on-commit callbacks run at once."""
+def in_firm(firm):
+    """Run the test body inside the firm's scope, as a request would."""
+    with scope(firm=firm):
+        yield firm
+
+
+@pytest.fixture
+def complete_profile(firm):
+    """The firm's billing profile, complete (wholesale billing needs one)."""
+    with scopes_disabled():
+        return BillingProfileFactory(firm=firm)
+
+
+@pytest.fixture
+def make_client(firm):
+    """make_client(**fields) -> a client of `firm` (built outside any scope)."""
+
+    def make(**fields):
+        fields.setdefault("firm", firm)
+        with scopes_disabled():
+            return ClientFactory(**fields)
+
+    return make
+
+
+@pytest.fixture
+def make_clients(firm):
+    """make_clients(*numbers, target_firm=None) -> one client per client number."""
+
+    def make(*numbers, target_firm=None):
+        with scopes_disabled():
+            return [
+                ClientFactory(firm=target_firm or firm, client_number=number) for number in numbers
+            ]
+
+    return make
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploaded files go to a temporary directory."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def run_import(django_capture_on_commit_callbacks, firm, standard_member, media_root):
+    """run_import(data, mode="import") -> the finished ImportJob (task run eagerly)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from imports import services
+    from practice.tenancy import firm_scope
+
+    def run(data: bytes, mode="import", name="clients.csv", by=None):
+        upload = SimpleUploadedFile(name, data, content_type="text/csv")
+        with firm_scope(firm), django_capture_on_commit_callbacks(execute=True):
+            job = services.import_job_create(
+                firm=firm, upload=upload, mode=mode, by=by or standard_member
+            )
+        with scopes_disabled():
+            job.refresh_from_db()
+        return job
+
+    return run
+
+
+# Time and commits ---------------------------------------------------------------
+# Time moves only with time-machine, which moves every clock at once (datetime,
+# time.time, and so Django's timezone.now and signed links).
+
+
+@pytest.fixture
+def run_on_commit(monkeypatch):
+    """On-commit callbacks (e-mails, tasks) run at once: tests run in a transaction
+    that never commits, and Celery is eager in tests."""
     from django.db import transaction
 
     monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
+
+
+@pytest.fixture
+def today_is(time_machine, run_on_commit):
+    """today_is(date): from now on it is noon on `date` in the site's time zone
+    (time-machine moves every clock), and on-commit callbacks run at once."""
 
     def move(day: datetime.date):
         noon = datetime.datetime.combine(
             day, datetime.time(12), tzinfo=ZoneInfo(settings.TIME_ZONE)
         )
         time_machine.move_to(noon, tick=False)
+
+    return move
+
+
+@pytest.fixture
+def travel():
+    """travel(days=..., seconds=...) -> context manager: inside it, the clock stands
+    that far after now (for expiring records and signed links)."""
+
+    @contextmanager
+    def move(**delta):
+        target = timezone.now() + datetime.timedelta(**delta)
+        with time_machine_lib.travel(target, tick=False):
+            yield target
 
     return move

@@ -24,12 +24,6 @@ pytestmark = pytest.mark.django_db
 JAN = datetime.date(2025, 1, 1)
 
 
-@pytest.fixture
-def in_firm(firm):
-    with scope(firm=firm):
-        yield firm
-
-
 def _wholesale(firm, code="essentials", start=JAN, name=None, currency=None):
     with scopes_disabled():
         client = ClientFactory(
@@ -214,12 +208,16 @@ def test_statement_page_and_csv_export(firm, primary_admin, client_for):
     assert rows[-1][0] == "Total" and rows[-1][-1] == "19.60"
 
 
-def test_r2_statements_are_for_admins(firm, standard_member, client_for):
+def test_r2_statements_are_for_admins(firm, standard_member, admin_member, client_for):
     with scope(firm=firm):
         stmt = billing_services.statement_generate(firm=firm, year=2025, month=2)
-    c = client_for(standard_member)
-    assert c.get(reverse("billing:statement", args=[firm.slug, stmt.pk])).status_code == 403
-    assert c.get(reverse("billing:statements", args=[firm.slug])).status_code == 403
+    pages = [
+        reverse("billing:statement", args=[firm.slug, stmt.pk]),
+        reverse("billing:statements", args=[firm.slug]),
+    ]
+    for url in pages:
+        assert client_for(standard_member).get(url).status_code == 403, url
+        assert client_for(admin_member).get(url).status_code == 200, url
 
 
 def test_r2_a_forged_issue_post_by_a_standard_member_is_refused(

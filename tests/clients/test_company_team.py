@@ -23,15 +23,7 @@ from tests.clients.factories import (
 )
 from tests.practice.factories import PASSWORD, FirmFactory, MembershipFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _run_on_commit(monkeypatch):
-    """E-mails are enqueued on commit; run those callbacks at once (Celery is eager)."""
-    from django.db import transaction
-
-    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("run_on_commit")]
 
 
 @pytest.fixture

@@ -12,11 +12,7 @@ from imports.models import ImportJob, ImportMode, ImportRow, ImportStatus
 from imports.selectors import NumberChange
 from practice.models import ActivityEvent
 from practice.tenancy import firm_scope
-from tests.imports.conftest import (
-    csv_bytes,
-    media_root,  # noqa: F401 (autouse: uploads go to a temp dir)
-    numbers_of,
-)
+from tests.imports.factories import csv_bytes, numbers_of
 
 pytestmark = pytest.mark.django_db
 HISTORY_TAB = {"HX-Request": "true", "HX-Target": "client-tab"}

@@ -121,10 +121,16 @@ def test_r8_last_page_and_navigation_links(client_for, standard_member, make_cli
 
 
 def test_a_forged_cursor_is_ignored(client_for, standard_member, make_client, urls):
+    """A token that does not decode to a cursor gives the first page, as without one."""
     make_client(display_name="Only")
     web = client_for(standard_member)
     for token in ("!!!", "e30", Cursor("x", 1).encode()[:-2] + "zz", "W1tdLCJ4Il0"):
-        assert web.get(urls("list") + f"?after={token}").status_code == 200
+        assert Cursor.decode(token) is None
+        for key in ("after", "before"):
+            response = web.get(urls("list") + f"?{key}={token}")
+            assert response.status_code == 200
+            assert names(response) == ["Only"], (key, token)
+            assert response.context["previous_url"] is None, (key, token)
 
 
 def test_a_cursor_with_unbindable_values_is_ignored(client_for, standard_member, make_client, urls):

@@ -9,6 +9,8 @@ Every /portal/<company_pk>/... page is requested:
 And a portal user can't reach any firm URL (every /f/<slug>/ page answers 404),
 even of the firm that works with their company."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django_scopes import scopes_disabled
@@ -135,12 +137,64 @@ def test_another_companys_object_ids_answer_404_like_missing_ones(client_for, tw
     assert checked >= 5
 
 
-def test_own_portal_pages_answer(client_for, two_companies):
-    company_a, _b, admin_a, _admin_b, objects_a = two_companies
+# What a company's own admin gets from a GET: the portal's pages render; its
+# actions only take a POST (require_POST), so a GET is refused with 405.
+PORTAL_PAGES = {
+    "portal:overview",
+    "portal:team",
+    "portal:member_edit",
+    "portal:primary_admin",
+    "portal:accountants",
+    "portal:billing",
+}
+PORTAL_POST_ONLY = {
+    "portal:member_add",
+    "portal:member_role",
+    "portal:member_active",
+    "portal:member_invite",
+    "portal:accountant_invite",
+    "portal:accountant_invitation_resend",
+    "portal:accountant_invitation_revoke",
+}
+
+
+def _company_state(company):
+    from clients.models import Company
+
+    return (
+        Company.objects.filter(pk=company.pk).values().get(),
+        list(company.members.order_by("pk").values()),
+        list(company.accountant_invitations.order_by("pk").values()),
+    )
+
+
+def test_own_portal_pages_answer(
+    client_for, two_companies, mailoutbox, django_capture_on_commit_callbacks
+):
+    """A page renders for its company only; a GET on an action is refused (405)
+    and changes nothing, sends nothing."""
+    company_a, company_b, admin_a, admin_b, objects_a = two_companies
+    assert {name for _route, name, _kwargs in PORTAL_ROUTES} == PORTAL_PAGES | PORTAL_POST_ONLY
+    with scopes_disabled():
+        before = _company_state(company_a)
     c = client_for(admin_a.user)
-    for route, name, kwargs in PORTAL_ROUTES:
-        response = c.get(_url(name, company_a, objects_a, kwargs))
-        assert response.status_code in (200, 405), (route, response.status_code)
+    with django_capture_on_commit_callbacks() as callbacks:
+        for route, name, kwargs in PORTAL_ROUTES:
+            response = c.get(_url(name, company_a, objects_a, kwargs))
+            if name in PORTAL_POST_ONLY:
+                assert response.status_code == 405, (route, response.status_code)
+                assert response["Allow"] == "POST", route
+                continue
+            assert response.status_code == 200, (route, response.status_code)
+            html = response.content.decode()
+            shown = re.search(r'data-testid="portal-company">([^<]*) · ', html)
+            assert shown and shown.group(1) == company_a.name, route
+            assert f"/portal/{company_b.pk}/" not in html, route
+            assert admin_b.user.email not in html, route
+    assert callbacks == []
+    assert mailoutbox == []
+    with scopes_disabled():
+        assert _company_state(company_a) == before
 
 
 def test_a_portal_user_cannot_reach_any_firm_url(client_for, two_companies):

@@ -6,10 +6,8 @@ direct pricing is offered (R5)."""
 
 import datetime
 import re
-from zoneinfo import ZoneInfo
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -27,30 +25,16 @@ from tests.clients.factories import CompanyFactory, connect, portal_user
 from tests.practice.factories import BillingProfileFactory, FirmFactory, MembershipFactory
 from tests.subscriptions.factories import SubscriptionFactory, product
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("run_on_commit")]
 
 START = datetime.date(2025, 3, 10)
 
 
-@pytest.fixture(autouse=True)
-def _run_on_commit(monkeypatch):
-    from django.db import transaction
-
-    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
-
-
 @pytest.fixture
-def day(time_machine):
-    """day(date): it is now noon on `date` (time-machine moves every clock)."""
-
-    def set_day(value: datetime.date):
-        noon = datetime.datetime.combine(
-            value, datetime.time(12), tzinfo=ZoneInfo(settings.TIME_ZONE)
-        )
-        time_machine.move_to(noon, tick=False)
-
-    set_day(START)
-    return set_day
+def day(today_is):
+    """day(date): it is now noon on `date`; the tests start on START."""
+    today_is(START)
+    return today_is
 
 
 @pytest.fixture
@@ -260,13 +244,38 @@ def test_enrol_page_after_transfer(
 def test_only_admins_enrol_after_transfer(
     client_for, day, old_client, on_wholesale, new_firm, new_admin, company
 ):
+    """A standard member is refused (R2), and the refusal changes nothing: the plan
+    stays direct, the offer stays open for an admin, nothing is logged."""
     new_client = transfer(company, new_admin)
     with scopes_disabled():
         standard = MembershipFactory(firm=new_firm, role="standard")
-    response = client_for(standard).post(
-        reverse("clients:wholesale_after_transfer", args=[new_firm.slug, new_client.pk])
-    )
+
+    def state():
+        with scopes_disabled():
+            client = Client.objects.values("billing", "wholesale_offer_until").get(pk=new_client.pk)
+            plans = list(
+                Subscription.objects.filter(client=new_client).values(
+                    "pk", "product", "billing", "status", "discount_rate", "discount_until"
+                )
+            )
+            periods = list(
+                Subscription.objects.filter(client=new_client).values_list(
+                    "periods__pk", "periods__payer", "periods__ends_on"
+                )
+            )
+            events = ActivityEvent.objects.filter(firm=new_firm).count()
+        return client, plans, periods, events
+
+    before = state()
+    assert before[2], "the plan has its charge periods"
+    client_before, [plan_before], _periods, _events = before
+    assert client_before["wholesale_offer_until"] is not None
+    assert plan_before["billing"] == Billing.DIRECT
+    url = reverse("clients:wholesale_after_transfer", args=[new_firm.slug, new_client.pk])
+    assert client_for(standard).get(url).status_code == 403
+    response = client_for(standard).post(url, {"plan_code": "plus"})
     assert response.status_code == 403
+    assert state() == before
 
 
 def test_transfer_with_two_firms_names_the_firm_left(company, old_firm, old_client, new_admin):

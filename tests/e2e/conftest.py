@@ -8,6 +8,8 @@ Fixtures for every app's browser tests:
   login(page, live_server, user, password=PASSWORD)
                                         signs in through the real form
   artifacts                             Path of test-artifacts/ (created)
+  catalogue                             the product catalogue, loaded again (browser
+                                        tests flush the database, data migrations too)
 """
 
 import os
@@ -106,3 +108,10 @@ def login():
         return page
 
     return sign_in
+
+
+@pytest.fixture
+def catalogue(db):
+    from tests.subscriptions.factories import ensure_catalogue
+
+    ensure_catalogue()

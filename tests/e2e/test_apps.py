@@ -13,19 +13,18 @@ from playwright.sync_api import expect
 
 from clients.models import CompanyMember
 from subscriptions.models import AppSetup, SetupStatus, TimeEmployee
-from tests.subscriptions.factories import client_with_team, ensure_catalogue
+from tests.subscriptions.factories import client_with_team
 
 if not (pathlib.Path(__file__).parent / "conftest.py").exists():
     pytest.skip(
         "the e2e fixtures (tests/e2e/conftest.py) are not here yet", allow_module_level=True
     )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _catalogue(db):
-    ensure_catalogue()
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("catalogue"),
+]
 
 
 def _shot(page, artifacts, name):

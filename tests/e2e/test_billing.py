@@ -16,7 +16,6 @@ from tests.practice.factories import BillingProfileFactory
 from tests.subscriptions.factories import (
     ClientUsageFactory,
     SubscriptionFactory,
-    ensure_catalogue,
     product,
 )
 
@@ -25,12 +24,11 @@ if not (pathlib.Path(__file__).parent / "conftest.py").exists():
         "the e2e fixtures (tests/e2e/conftest.py) are not here yet", allow_module_level=True
     )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _catalogue(db):
-    ensure_catalogue()
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("catalogue"),
+]
 
 
 def _wholesale(firm, name, code):

@@ -12,8 +12,7 @@ from django_scopes import scopes_disabled
 
 from imports.models import ImportJob, ImportRow, ImportStatus
 from practice.csvutil import EXPORT_HEADERS
-from tests.imports.conftest import csv_bytes, numbers_of
-from tests.imports.factories import ImportJobFactory
+from tests.imports.factories import ImportJobFactory, csv_bytes, numbers_of
 
 pytestmark = pytest.mark.django_db
 

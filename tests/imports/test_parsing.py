@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from imports.parsing import CsvReader, ParseError, Row, inspect
 from practice.csvutil import EXPORT_HEADERS, escape_cell
-from tests.imports.conftest import csv_bytes
+from tests.imports.factories import csv_bytes
 
 
 def read(data: bytes):

@@ -8,7 +8,7 @@ from clients.selectors import client_history
 from imports.models import ImportStatus
 from practice.models import ActivityEvent
 from tests.clients.factories import ClientFactory
-from tests.imports.conftest import csv_bytes, numbers_of, rows_of
+from tests.imports.factories import csv_bytes, numbers_of, rows_of
 
 pytestmark = pytest.mark.django_db
 

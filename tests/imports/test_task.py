@@ -12,7 +12,7 @@ from imports.engine.run import MAX_ATTEMPTS
 from imports.models import ImportJob, ImportRow, ImportStatus
 from imports.selectors import NumberChange
 from practice.models import ActivityEvent
-from tests.imports.conftest import csv_bytes, numbers_of
+from tests.imports.factories import csv_bytes, numbers_of
 
 pytestmark = pytest.mark.django_db
 

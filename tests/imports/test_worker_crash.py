@@ -18,7 +18,7 @@ from clients.models import Client
 from imports import tasks
 from imports.models import ImportJob, ImportStatus
 from practice.celery import app as celery_app
-from tests.imports.conftest import csv_bytes
+from tests.imports.factories import csv_bytes
 from tests.practice.factories import FirmFactory, MembershipFactory
 
 pytestmark = [

@@ -1,7 +1,7 @@
 """Accounts: sign in, sign out, password reset by e-mail, sign-in throttling."""
 
+import datetime
 import re
-from types import SimpleNamespace
 
 import pytest
 from django.core import mail
@@ -98,11 +98,10 @@ def test_password_reset_for_unknown_address_sends_nothing(client, db):
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """A controllable clock for practice.throttle."""
-    now = {"t": 1_000_000.0}
-    monkeypatch.setattr(throttle, "time", SimpleNamespace(time=lambda: now["t"]))
-    return now
+def clock(time_machine):
+    """The clock stands still until a test moves it: clock.shift(seconds)."""
+    time_machine.move_to(datetime.datetime(2025, 3, 3, 9, tzinfo=datetime.UTC), tick=False)
+    return time_machine
 
 
 def test_throttling_locks_after_repeated_failures_even_with_the_right_password(
@@ -118,11 +117,11 @@ def test_throttling_locks_after_repeated_failures_even_with_the_right_password(
     assert "_auth_user_id" not in client.session
     assert "Too many failed sign-in attempts" in response.content.decode()
 
-    clock["t"] += 599
+    clock.shift(599)
     assert "_auth_user_id" not in client.session
     assert sign_in(client, email).status_code == 200
 
-    clock["t"] += 2  # the window has passed
+    clock.shift(2)  # the window has passed
     assert sign_in(client, email)["Location"] == reverse("home")
 
 
@@ -133,9 +132,9 @@ def test_attempts_during_a_lock_do_not_extend_it(client, standard_member, settin
     sign_in(client, email, "wrong")
     sign_in(client, email, "wrong")
     for _ in range(5):
-        clock["t"] += 50
+        clock.shift(50)
         sign_in(client, email, "wrong")
-    clock["t"] += 60  # 310 s after the lock began
+    clock.shift(60)  # 310 s after the lock began
     assert sign_in(client, email)["Location"] == reverse("home")
 
 
@@ -147,9 +146,9 @@ def test_failures_spread_over_more_than_the_window_do_not_lock(
     email = standard_member.user.email
     for _ in range(6):
         sign_in(client, email, "wrong")
-        clock["t"] += 200
+        clock.shift(200)
         if _ % 2:
-            clock["t"] += 200
+            clock.shift(200)
     assert throttle.seconds_locked(email, None) == 0
     assert sign_in(client, email)["Location"] == reverse("home")
 
@@ -192,9 +191,9 @@ def test_a_new_series_of_failures_locks_again_after_a_lock_ended(
     sign_in(client, email, "wrong")
     sign_in(client, email, "wrong")
     assert throttle.seconds_locked(email, None) == 300
-    clock["t"] += 200
+    clock.shift(200)
     sign_in(client, email, "wrong")  # during the lock: not counted
-    clock["t"] += 101
+    clock.shift(101)
     assert throttle.seconds_locked(email, None) == 0
     sign_in(client, email, "wrong")
     sign_in(client, email, "wrong")

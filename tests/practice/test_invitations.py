@@ -12,16 +12,7 @@ from practice import selectors
 from practice.models import Invitation, InvitationStatus, Membership, Role, User
 from tests.practice.factories import PASSWORD, MembershipFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _run_on_commit(monkeypatch):
-    """E-mails are enqueued on commit; tests run in a transaction that never
-    commits, so run those callbacks at once (Celery is eager in tests)."""
-    from django.db import transaction
-
-    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("run_on_commit")]
 
 
 def invite(client, firm, email, role="standard"):
@@ -191,10 +182,18 @@ def test_a_token_for_another_invitation_id_is_refused(client, invited, firm):
     from django.core import signing
 
     invitation, _path = invited
-    forged = signing.dumps({"i": invitation.pk, "n": "guess"}, salt="wrong-salt")
-    assert client.get(reverse("invitation_accept", args=[forged])).status_code == 410
-    forged = signing.dumps({"i": invitation.pk, "n": "guess"}, salt=selectors.INVITATION_SALT)
-    assert client.get(reverse("invitation_accept", args=[forged])).status_code == 410
+    signup = {"full_name": "Forger", "password1": "Tr3s-secret!", "password2": "Tr3s-secret!"}
+    for salt in ("wrong-salt", selectors.INVITATION_SALT):
+        forged = reverse(
+            "invitation_accept", args=[signing.dumps({"i": invitation.pk, "n": "guess"}, salt=salt)]
+        )
+        page = client.get(forged)
+        assert page.status_code == 410, salt
+        assert re.search(r'data-testid="invitation-reason">[^<]* valid', page.content.decode())
+        assert client.post(forged, signup).status_code == 410, salt
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.PENDING
+    assert not User.objects.filter(email__iexact=invitation.email).exists()
 
 
 def test_inviting_a_current_member_or_twice_is_refused(client_for, firm, admin_member, invited):

@@ -1,34 +1,10 @@
 import datetime
 
 import pytest
-from django_scopes import scope, scopes_disabled
+from django_scopes import scopes_disabled
 
 from clients.models import BillingChoice
-from tests.clients.factories import ClientFactory
-from tests.practice.factories import BillingProfileFactory
 from tests.subscriptions.factories import SubscriptionFactory, product
-
-
-@pytest.fixture
-def complete_profile(firm):
-    with scopes_disabled():
-        return BillingProfileFactory(firm=firm)
-
-
-@pytest.fixture
-def in_firm(firm):
-    """Run the test body inside the firm's scope, as a request would."""
-    with scope(firm=firm):
-        yield firm
-
-
-@pytest.fixture
-def make_client(firm):
-    def make(**kwargs):
-        with scopes_disabled():
-            return ClientFactory(firm=firm, **kwargs)
-
-    return make
 
 
 @pytest.fixture

@@ -265,10 +265,23 @@ def test_r19_no_move_to_or_from_self_employed_and_no_online_plan_to_ledger(
 def test_r19_ledger_may_move_up_to_an_online_plan(
     firm, in_firm, wholesale, primary_admin, complete_profile
 ):
-    sub = wholesale("ledger")
+    sub = wholesale("ledger", start=datetime.date(2025, 1, 1))
     services.subscription_change_plan(
         firm=firm, subscription=sub, product=product("plus"), direction="upgrade", by=primary_admin
     )
+    sub.refresh_from_db()
+    assert sub.product.code == "plus"
+    change = PlanChange.objects.get(subscription=sub)
+    assert (change.kind, change.from_product.code, change.to_product.code) == (
+        "upgrade",
+        "ledger",
+        "plus",
+    )
+    periods = ChargePeriod.objects.filter(subscription=sub).order_by("starts_on")
+    assert [(p.product.code, p.ends_on) for p in periods] == [
+        ("ledger", clock.today()),
+        ("plus", None),
+    ]
 
 
 def test_r2_only_admins_change_billing(firm, in_firm, wholesale, standard_member, complete_profile):
