@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from billing import selectors, services
-from clients import selectors as client_selectors
+from clients import access as client_access
 from practice import selectors as practice_selectors
 from practice.csvutil import escape_cell
 from practice.permissions import admin_required, require_admin
@@ -39,7 +39,7 @@ def index(request, firm_slug):
 
 def client_subscriptions(request, firm_slug, client_id):
     """One wholesale client's subscriptions with their actions menus (the ▶ row)."""
-    client = client_selectors.access_client_by_id(firm=request.firm, client_id=client_id)
+    client = client_access.access_client_by_id(membership=request.membership, client_id=client_id)
     subs = subscription_selectors.wholesale_client_detail(
         firm=request.firm, client=client, membership=request.membership
     )

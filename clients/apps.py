@@ -12,6 +12,7 @@ class ClientsConfig(AppConfig):
 
         signals.member_workload.connect(receivers.member_workload, dispatch_uid="clients")
         signals.member_handover.connect(receivers.member_handover, dispatch_uid="clients")
+        signals.activity_restriction.connect(receivers.activity_restriction, dispatch_uid="clients")
 
         from practice.activity import register_verbs
 
@@ -41,8 +42,16 @@ class ClientsConfig(AppConfig):
                 ),
                 "client.transferred_in": _("%(target)s transferred in from another firm"),
                 "client.transferred_out": _("%(target)s transferred to another firm"),
+                "client.access_granted": _("Gave a team member access to %(target)s"),
+                "client.access_removed": _("Removed a team member's access to %(target)s"),
+                "client.access_expired": _("A team member's access to %(target)s ended"),
+                "clients.exported": _("Exported clients"),
             }
         )
+        from clients.services import ExportedList
+        from practice.activity import register_change_labels
+
+        register_change_labels(labels={"list": _("list")}, choices={"list": ExportedList})
 
     def load_demo_data(self, *, firm, by):
         """About 300 varied clients for the demo firm; skipped when it has clients."""

@@ -433,3 +433,39 @@ class ClientListPreference(TenantModel):
 
     def __str__(self):
         return f"{self.membership_id}: {', '.join(self.columns)}"
+
+
+class ClientAssignment(TenantModel):
+    """A member placed on a client's firm team (R30). A restricted member reaches
+    the clients they lead and those they are assigned to; a grant with an end
+    date stops giving access after that day, by itself."""
+
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="assignments", db_index=False
+    )
+    membership = models.ForeignKey(
+        Membership,
+        on_delete=models.CASCADE,
+        related_name="client_assignments",
+        db_index=False,
+        verbose_name=_("team member"),
+    )
+    ends_on = models.DateField(_("until"), null=True, blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("client assignment")
+        verbose_name_plural = _("client assignments")
+        constraints = [
+            # Also the lookup of "may this member reach this client" (membership first).
+            models.UniqueConstraint(
+                fields=["firm", "membership", "client"], name="client_assignment_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["firm", "client"], name="client_assignment_client")]
+
+    def __str__(self):
+        return f"{self.membership_id} → {self.client_id}"

@@ -7,7 +7,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from clients import selectors, services
+from clients import access as client_access
+from clients import services
 from clients.forms import ClientForm, ClientInlineForm, ClientTaxForm
 from clients.models import ClientStatus
 from clients.pages import profile_context, profile_url, row_context, safe_next
@@ -16,7 +17,7 @@ from practice.web import apply_errors, htmx_partial, htmx_target
 
 
 def _client(request, client_id):
-    return selectors.access_client_by_id(firm=request.firm, client_id=client_id)
+    return client_access.access_client_by_id(membership=request.membership, client_id=client_id)
 
 
 def client_row(request, firm_slug, client_id):

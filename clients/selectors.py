@@ -11,6 +11,7 @@ from django.db.models import BooleanField, Expression, F, Q, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 
 from clients import signals
+from clients.access import clients_reachable
 from clients.models import (
     BillingChoice,
     Client,
@@ -22,7 +23,6 @@ from clients.models import (
     normalize_search,
 )
 from practice.models import ActivityEvent, Firm, Membership
-from practice.tenancy import get_in_firm_or_404
 
 PAGE_SIZE = 50
 # Counting every match costs a scan of all of them (about 100 ms for 100,000 rows
@@ -101,13 +101,13 @@ class ClientFilters:
         return bool(self.q or self.client_type or self.lead or self.ids)
 
 
-def client_queryset(*, firm: Firm, filters: ClientFilters) -> QuerySet[Client]:
-    """The firm's clients matching the list's filters (R8), unordered.
+def client_queryset(*, membership: Membership, filters: ClientFilters) -> QuerySet[Client]:
+    """The clients the member reaches (R30) matching the list's filters (R8), unordered.
 
     Name search is a "contains" on the normalized search_name (case and accents
     folded when saved), served by a trigram index on PostgreSQL; the client
     number matches exactly or as a prefix."""
-    qs = Client.objects.filter(firm=firm)
+    qs = clients_reachable(membership=membership)
     if not filters.include_inactive:
         qs = qs.filter(status=ClientStatus.ACTIVE)
     if filters.client_type:
@@ -265,7 +265,7 @@ def _read(qs, column, cursor, forward, limit) -> list[Client]:
 
 def client_page(
     *,
-    firm: Firm,
+    membership: Membership,
     filters: ClientFilters,
     sort: str = "name",
     after: str = "",
@@ -279,7 +279,7 @@ def client_page(
     column = COLUMNS.get(sort.lstrip("-")) or COLUMNS["name"]
     if not column.sort_field:
         column, descending = COLUMNS["name"], False
-    base = client_queryset(firm=firm, filters=filters)
+    base = client_queryset(membership=membership, filters=filters)
     if filters.q.strip():
         # A search matches few clients, spread over the whole sort index: read the
         # matching ids once through the search indexes (this also gives the count)
@@ -287,7 +287,7 @@ def client_page(
         ids = list(base.order_by().values_list("pk", flat=True)[: COUNT_CAP + 1])
         total = len(ids)
         if total <= COUNT_CAP:
-            base = Client.objects.filter(firm=firm, pk__in=ids)
+            base = Client.objects.filter(firm=membership.firm_id, pk__in=ids)
     else:
         total = base.order_by()[: COUNT_CAP + 1].count()
     qs = base.select_related("lead_accountant__user")
@@ -323,8 +323,9 @@ def lead_accountant_choices(*, firm: Firm) -> list[Membership]:
     )
 
 
-def firm_has_clients(*, firm: Firm) -> bool:
-    return Client.objects.filter(firm=firm).exists()
+def firm_has_clients(*, membership: Membership) -> bool:
+    """Whether the member reaches any client at all (the list's empty state)."""
+    return clients_reachable(membership=membership).exists()
 
 
 # Export ----------------------------------------------------------------------
@@ -355,13 +356,13 @@ CHOICE_FIELDS = {
 }
 
 
-def client_export_values(*, firm: Firm, filters: ClientFilters, sort: str = "name"):
+def client_export_values(*, membership: Membership, filters: ClientFilters, sort: str = "name"):
     """Rows for the CSV export (R25), streamed in chunks: the R25 columns first."""
     column = COLUMNS.get(sort.lstrip("-")) or COLUMNS["name"]
     field_name = column.sort_field or "search_name"
     prefix = "-" if sort.startswith("-") else ""
     return (
-        client_queryset(firm=firm, filters=filters)
+        client_queryset(membership=membership, filters=filters)
         .order_by(f"{prefix}{field_name}", f"{prefix}pk")
         .values_list(*EXPORT_FIELDS)
         .iterator(chunk_size=2000)
@@ -409,10 +410,3 @@ def readable_changes(event: ActivityEvent) -> list[tuple[str, str, str]]:
             values.append("—" if value in (None, "") else str(value))
         result.append((label[:1].upper() + label[1:], values[0], values[1]))
     return result
-
-
-def access_client_by_id(*, firm: Firm, client_id) -> Client:
-    """One of the firm's clients; 404 alike for missing clients and other firms'."""
-    return get_in_firm_or_404(
-        Client.objects.select_related("lead_accountant__user"), firm=firm, pk=client_id
-    )

@@ -1,10 +1,11 @@
 """Writes for clients (R4–R12). Every change is recorded in the firm's activity log."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from clients import signals
+from clients.access import clients_reachable
 from clients.models import (
     CLIENT_NUMBER_MAX_LENGTH,
     BillingChoice,
@@ -261,10 +262,12 @@ def client_delete(*, firm: Firm, client: Client, by: Membership) -> None:
     current.delete()
 
 
-def _selected(*, firm: Firm, client_ids: list[int]):
+def _selected(*, by: Membership, client_ids: list[int]):
+    """The selected clients the member reaches (R30), locked; others are skipped."""
     return (
-        Client.objects.select_for_update(of=("self",))
-        .filter(firm=firm, pk__in=client_ids)
+        clients_reachable(membership=by)
+        .select_for_update(of=("self",))
+        .filter(pk__in=client_ids)
         .select_related("lead_accountant__user")
         .order_by("pk")
     )
@@ -278,7 +281,7 @@ def clients_bulk_assign_lead(
     _check_lead(firm=firm, lead=lead_accountant)
     after = str(lead_accountant.user) if lead_accountant else None
     changed = 0
-    for client in _selected(firm=firm, client_ids=client_ids):
+    for client in _selected(by=by, client_ids=client_ids):
         before = _loggable(client, "lead_accountant")
         if client.lead_accountant_id == (lead_accountant.pk if lead_accountant else None):
             continue
@@ -302,7 +305,7 @@ def clients_bulk_set_status(
 ) -> int:
     """Make the selected clients inactive or active (R11). Returns how many changed."""
     changed = 0
-    for client in _selected(firm=firm, client_ids=client_ids):
+    for client in _selected(by=by, client_ids=client_ids):
         if client.status != status:
             client_set_status(firm=firm, client=client, by=by, status=status)
             changed += 1
@@ -338,3 +341,40 @@ def clients_reassign_lead(*, firm: Firm, source: Membership, target: Membership,
             changes={"lead_accountant": [str(source.user), str(target.user)], "clients": len(ids)},
         )
     return len(ids)
+
+
+class ExportedList(models.TextChoices):
+    CLIENTS = "clients", _("client list")
+    SELECTION = "selection", _("selected clients")
+
+
+def clients_export_record(
+    *, membership: Membership, filters, sort: str, rows: int, selection: bool = False
+) -> None:
+    """R31: every export of clients goes to the firm's activity log: who, which
+    list with which filters and sort, and how many rows were sent."""
+    changes = {
+        "list": ExportedList.SELECTION if selection else ExportedList.CLIENTS,
+        "rows": rows,
+    }
+    if filters.q.strip():
+        changes["search"] = filters.q.strip()
+    if filters.client_type:
+        changes["client_type"] = filters.client_type
+    if filters.lead == "none":
+        changes["lead_accountant"] = "—"
+    elif filters.lead:
+        lead = Membership.objects.filter(firm=membership.firm_id, pk=filters.lead).first()
+        changes["lead_accountant"] = str(lead.user) if lead else filters.lead
+    if filters.include_inactive and not selection:
+        changes["inactive_included"] = True
+    if sort != "name":
+        changes["sort"] = sort
+    activity_record(
+        firm=membership.firm,
+        by=membership.user,
+        verb="clients.exported",
+        target_type="firm",
+        target_label=str(membership.firm),
+        changes=changes,
+    )

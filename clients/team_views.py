@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from clients import selectors
+from clients import access as client_access
 from clients.companies import portal_access
 from clients.companies import services as company_services
 from clients.companies.forms import CompanyMemberEditForm, CompanyMemberForm, CompanyRoleForm
@@ -17,7 +17,7 @@ from practice.web import apply_errors, errors_to_messages
 
 
 def _client(request, client_id):
-    return selectors.access_client_by_id(firm=request.firm, client_id=client_id)
+    return client_access.access_client_by_id(membership=request.membership, client_id=client_id)
 
 
 def _company_member(client, member_id):

@@ -15,6 +15,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from clients import access as client_access
 from clients import rows, selectors, services
 from clients.companies.selectors import client_wholesale_offer
 from clients.forms import BulkActionForm, ClientCreateForm, ClientListForm, ClientTaxForm
@@ -53,7 +54,7 @@ def _list_context(request, params: QueryDict) -> dict:
     filters = form.filters()
     sort = form.value("sort") or "name"
     page = selectors.client_page(
-        firm=firm,
+        membership=membership,
         filters=filters,
         sort=sort,
         after=form.value("after"),
@@ -123,7 +124,7 @@ def _list_context(request, params: QueryDict) -> dict:
         current_url=context["current_url"],
     ).decorate(page.rows)
     if page.total == 0:
-        context["firm_has_clients"] = selectors.firm_has_clients(firm=firm)
+        context["firm_has_clients"] = selectors.firm_has_clients(membership=membership)
     return context
 
 
@@ -179,7 +180,7 @@ def client_bulk(request, firm_slug):
     action, ids = form.cleaned_data["action"], form.cleaned_data["ids"]
     if action == "export":
         filters = selectors.ClientFilters(include_inactive=True, ids=ids)
-        return _csv_response(request, filters=filters, sort="name")
+        return _csv_response(request, filters=filters, sort="name", selection=True)
     try:
         if action == "assign_lead":
             count = services.clients_bulk_assign_lead(
@@ -209,14 +210,15 @@ def client_bulk(request, firm_slug):
 # Export ----------------------------------------------------------------------
 
 
-def _csv_response(request, *, filters, sort: str):
+def _csv_response(request, *, filters, sort: str, selection: bool = False):
     """Stream the clients as CSV (R25): the R25 headers in the user's language,
     then the other columns; every cell defused against formula injection.
 
     The body is produced after the view (and the tenant gate) returned, so the
     generator re-enters the firm's scope itself. Labels are resolved now, while
-    the request's language is active."""
-    firm = request.firm
+    the request's language is active. What was sent (filters, rows) goes to the
+    firm's activity log once the stream ends, even when it is cut short."""
+    firm, membership = request.firm, request.membership
     language = (get_language() or "en")[:2]
     headers = list(EXPORT_HEADERS.get(language, EXPORT_HEADERS["en"]))
     headers += [str(label) for _name, label in selectors.EXPORT_EXTRA_COLUMNS]
@@ -226,16 +228,30 @@ def _csv_response(request, *, filters, sort: str):
     }
 
     def values():
-        for row in selectors.client_export_values(firm=firm, filters=filters, sort=sort):
+        for row in selectors.client_export_values(
+            membership=membership, filters=filters, sort=sort
+        ):
+            sent[0] += 1
             row = list(row)
             for index, mapping in labels.items():
                 row[index] = mapping.get(row[index], row[index])
             yield [escape_cell(v) for v in row]
 
+    sent = [0]
+
     def content():
         yield "\ufeff" + "".join(csv_lines([[escape_cell(h) for h in headers]]))
         with firm_scope(firm):
-            yield from csv_lines(values(), batch=1000)
+            try:
+                yield from csv_lines(values(), batch=1000)
+            finally:
+                services.clients_export_record(
+                    membership=membership,
+                    filters=filters,
+                    sort=sort,
+                    rows=sent[0],
+                    selection=selection,
+                )
 
     return csv_response(content(), filename=f"clients-{firm.slug}-{clock.today().isoformat()}.csv")
 
@@ -297,7 +313,7 @@ def _products_template() -> str | None:
 
 def client_detail(request, firm_slug, client_id):
     """The client profile (R9): overview, products, documents, tax return, history."""
-    client = selectors.access_client_by_id(firm=request.firm, client_id=client_id)
+    client = client_access.access_client_by_id(membership=request.membership, client_id=client_id)
     tab = request.GET.get("tab", "overview")
     if tab not in PROFILE_TABS:
         tab = "overview"
@@ -329,7 +345,7 @@ def client_wholesale_after_transfer(request, firm_slug, client_id):
     from subscriptions.selectors import catalogue, client_can_subscribe
     from subscriptions.services import subscription_start_wholesale_after_transfer
 
-    client = selectors.access_client_by_id(firm=request.firm, client_id=client_id)
+    client = client_access.access_client_by_id(membership=request.membership, client_id=client_id)
     require_admin(request.membership)
     offer = client_wholesale_offer(client)
     needs_plan = client_can_subscribe(client=client)

@@ -32,6 +32,7 @@ VERB_SENTENCES = {
     "member.deactivated": _("Deactivated %(target)s"),
     "member.reactivated": _("Reactivated %(target)s"),
     "member.primary_admin_transferred": _("Handed the primary admin role to %(target)s"),
+    "member.client_access_changed": _("Changed which clients %(target)s reaches"),
     "client.created": _("Added the client %(target)s"),
     "client.updated": _("Edited the client %(target)s"),
     "client.made_inactive": _("Made the client %(target)s inactive"),
@@ -62,6 +63,11 @@ _EXTRA_FIELD_LABELS = {
     "to_firm": _("new firm"),
     "member": _("team member"),
     "admin": _("account admin"),
+    "until": _("until"),
+    "rows": _("rows"),
+    "search": _("search"),
+    "sort": _("sort"),
+    "inactive_included": _("inactive clients included"),
 }
 
 

@@ -127,6 +127,13 @@ class Role(models.TextChoices):
     STANDARD = "standard", _("Standard")
 
 
+class ClientAccess(models.TextChoices):
+    """Which clients a standard member reaches (R30). Admins always reach all."""
+
+    ALL = "all", _("All clients")
+    ASSIGNED = "assigned", _("Assigned clients only")
+
+
 class Membership(TenantModel):
     """A person's place in a firm's team. Never deleted; deactivated instead."""
 
@@ -137,6 +144,9 @@ class Membership(TenantModel):
         verbose_name=_("person"),
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.STANDARD)
+    client_access = models.CharField(
+        _("client access"), max_length=10, choices=ClientAccess.choices, default=ClientAccess.ALL
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("joined"), auto_now_add=True)
     deactivated_at = models.DateTimeField(_("deactivated"), null=True, blank=True)
@@ -172,6 +182,11 @@ class Membership(TenantModel):
     def is_admin(self) -> bool:
         """Primary admins and admins manage the team and billing (R2)."""
         return self.role in (Role.PRIMARY_ADMIN, Role.ADMIN)
+
+    @property
+    def reaches_all_clients(self) -> bool:
+        """Admins always reach every client; a standard member unless restricted (R30)."""
+        return self.is_admin or self.client_access != ClientAccess.ASSIGNED
 
 
 class InvitationStatus(models.TextChoices):

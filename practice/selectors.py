@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from practice import signals
 from practice.models import (
     ActivityEvent,
     BillingProfile,
@@ -75,13 +76,21 @@ def billing_profile(*, firm: Firm) -> BillingProfile:
 def activity_events(
     *,
     firm: Firm,
+    membership: Membership | None = None,
     actor_id: int | None = None,
     start: datetime.date | None = None,
     end: datetime.date | None = None,
 ) -> QuerySet[ActivityEvent]:
-    """The firm's activity log, newest first, optionally by one person and
-    between two dates (both inclusive, in the current time zone)."""
+    """The firm's activity log as `membership` may read it (R31: a member restricted
+    to some clients reads only those clients' entries), newest first, optionally by
+    one person and between two dates (both inclusive, in the current time zone)."""
     events = ActivityEvent.objects.filter(firm=firm).select_related("actor")
+    if membership is not None:
+        for _receiver, condition in signals.activity_restriction.send(
+            sender=Membership, membership=membership
+        ):
+            if condition is not None:
+                events = events.filter(condition)
     if actor_id is not None:
         events = events.filter(actor_id=actor_id)
     tz = timezone.get_current_timezone()

@@ -10,6 +10,7 @@ from practice import signals
 from practice.activity import activity_record
 from practice.models import (
     BillingProfile,
+    ClientAccess,
     Firm,
     Invitation,
     InvitationStatus,
@@ -235,6 +236,34 @@ def membership_deactivate(
         verb="member.deactivated",
         target=membership,
         target_label=str(membership.user),
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_set_client_access(
+    *, firm: Firm, membership: Membership, mode: str, by: Membership
+) -> Membership:
+    """All clients, or assigned clients only (R30). Admins always reach every client."""
+    require_admin(by, firm=firm)
+    if membership.firm_id != firm.pk:
+        raise ValidationError(_("Choose an active member of the team."))
+    if mode not in ClientAccess.values:
+        raise ValidationError(_("Choose all clients or assigned clients only."))
+    if membership.is_admin and mode == ClientAccess.ASSIGNED:
+        raise ValidationError(_("Admins always reach every client."))
+    before = membership.client_access
+    if before == mode:
+        return membership
+    membership.client_access = mode
+    membership.save(update_fields=["client_access"])
+    activity_record(
+        firm=firm,
+        by=by.user,
+        verb="member.client_access_changed",
+        target=membership,
+        target_label=str(membership.user),
+        changes={"client_access": [before, mode]},
     )
     return membership
 

@@ -12,3 +12,7 @@ member_workload = Signal()
 # Sent inside the deactivation's transaction with `firm`, `membership` (leaving),
 # `successor` (an active member, or None when the workload was zero) and `by` (User).
 member_handover = Signal()
+
+# Sent with `membership`; a receiver answers a Q on ActivityEvent limiting the log to
+# what a member restricted to some clients may read, or None when it has no limit.
+activity_restriction = Signal()

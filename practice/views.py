@@ -405,7 +405,7 @@ def _activity_filters(request):
 def activity(request, firm_slug):
     """The firm's activity log, newest first, filtered by person and dates."""
     form, filters = _activity_filters(request)
-    events = selectors.activity_events(firm=request.firm, **filters)
+    events = selectors.activity_events(firm=request.firm, membership=request.membership, **filters)
     page = Paginator(events, ACTIVITY_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
         {
@@ -423,7 +423,7 @@ def activity_export(request, firm_slug):
     """The filtered activity log as CSV, streamed. Rows are produced after the
     gate has returned, so the generator re-enters the firm's scope itself."""
     _form, filters = _activity_filters(request)
-    firm = request.firm
+    firm, membership = request.firm, request.membership
     language = translation.get_language()
 
     def rows():
@@ -436,7 +436,9 @@ def activity_export(request, firm_slug):
             _("Changes"),
         ]
         tz = timezone.get_current_timezone()
-        for event in selectors.activity_events(firm=firm, **filters).iterator(chunk_size=1000):
+        for event in selectors.activity_events(
+            firm=firm, membership=membership, **filters
+        ).iterator(chunk_size=1000):
             actor = event.actor
             yield [
                 escape_cell(v)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from clients import selectors as client_selectors
+from clients import access as client_access
 from clients.models import Client
 from practice.permissions import require_admin
 from practice.web import htmx_partial, partial
@@ -34,7 +34,7 @@ def _billing_index(request, client: Client) -> str:
 
 
 def _client(request, client_id) -> Client:
-    return client_selectors.access_client_by_id(firm=request.firm, client_id=client_id)
+    return client_access.access_client_by_id(membership=request.membership, client_id=client_id)
 
 
 def _subscription(request, subscription_id) -> Subscription:

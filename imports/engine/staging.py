@@ -9,11 +9,12 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from clients.access import clients_reachable, reach_condition
 from clients.models import CLIENT_NUMBER_MAX_LENGTH, Client
 from imports.bulk import copy_rows
 from imports.models import ImportJob, ImportRow, RowOutcome
 from imports.parsing import CsvReader, ParseError, read_ahead
-from practice.models import Firm
+from practice.models import Firm, Membership
 
 CHUNK_ROWS = 5_000
 FAILED, UPDATED = str(RowOutcome.FAILED), str(RowOutcome.UPDATED)
@@ -82,8 +83,32 @@ def clients_by_company_id(firm_id: int, company_ids: set[str]) -> dict[str, tupl
     return {company_id: (pk, name, number) for company_id, pk, name, number in rows}
 
 
-def _stage_chunk(job: ImportJob, chunk: list) -> None:
+def _runner(job: ImportJob) -> Membership | None:
+    """The member who runs the import when their client access is restricted (R30)."""
+    membership = (
+        Membership.objects.filter(firm=job.firm_id, user=job.created_by_id)
+        .select_related("firm")
+        .first()
+    )
+    if membership is None or reach_condition(membership) is None:
+        return None
+    return membership
+
+
+def _reachable_only(clients: dict, membership: Membership | None) -> dict:
+    """A client the runner may not reach is as unknown as a missing company ID."""
+    if membership is None or not clients:
+        return clients
+    pks = [client[0] for client in clients.values()]
+    reachable = set(
+        clients_reachable(membership=membership).filter(pk__in=pks).values_list("pk", flat=True)
+    )
+    return {key: client for key, client in clients.items() if client[0] in reachable}
+
+
+def _stage_chunk(job: ImportJob, chunk: list, runner: Membership | None = None) -> None:
     clients = clients_by_company_id(job.firm_id, {row.company_id for row in chunk})
+    clients = _reachable_only(clients, runner)
     firm_id, job_id = job.firm_id, job.pk
     staged = []
     append = staged.append
@@ -111,6 +136,7 @@ def _stage_chunk(job: ImportJob, chunk: list) -> None:
 def stage(job: ImportJob) -> None:
     """Read the file into ImportRow rows, chunk by chunk, matching each to its client."""
     ImportRow.objects.filter(job=job).delete()
+    runner = _runner(job)
     max_rows = settings.IMPORT_MAX_ROWS
     try:
         stream = job.file.open("rb")
@@ -138,7 +164,7 @@ def stage(job: ImportJob) -> None:
                         total += len(chunk)
                         if total > max_rows:
                             raise ParseError("too_many_rows")
-                        _stage_chunk(job, chunk)
+                        _stage_chunk(job, chunk, runner)
                         progress = 5 + int(75 * min(reader.bytes_read() / size, 1))
                         touch(job, progress=progress, total_rows=total)
                         now = time.monotonic()

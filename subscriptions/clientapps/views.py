@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseStopPolling
 
-from clients import selectors as client_selectors
+from clients import access as client_access
 from clients.models import Client
 from practice.permissions import require_admin
 from practice.signing import LinkError
@@ -54,7 +54,7 @@ def _client_from(request, key: str = "client") -> Client | None:
     value = request.POST.get(key) or request.GET.get(key)
     if not value:
         return None
-    return client_selectors.access_client_by_id(firm=request.firm, client_id=value)
+    return client_access.access_client_by_id(membership=request.membership, client_id=value)
 
 
 def _app_product(request) -> Product:

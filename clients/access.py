@@ -1,0 +1,53 @@
+"""Which clients a team member may reach (R30): the one mechanism.
+
+Admins, the primary admin and standard members set to "all clients" reach every
+client of the firm. A member set to "assigned clients only" reaches the clients
+they lead and those on whose firm team they are assigned, while the grant lasts.
+Every client queryset a member works with starts from `clients_reachable`, and
+every lookup by id goes through `access_client_by_id`, which answers 404 alike
+for a missing client, another firm's, and one the member may not reach."""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from clients.models import Client, ClientAssignment
+from practice import clock
+from practice.models import Membership
+from practice.tenancy import get_in_firm_or_404
+
+
+def live_grants() -> Q:
+    """Grants still in force today (one with an end date gives access up to that day)."""
+    return Q(ends_on__isnull=True) | Q(ends_on__gte=clock.today())
+
+
+def reach_condition(membership: Membership) -> Q | None:
+    """The filter on clients a restricted member reaches; None when they reach all."""
+    if membership.reaches_all_clients:
+        return None
+    granted = ClientAssignment.objects.filter(
+        live_grants(), firm=membership.firm_id, membership=membership, client=OuterRef("pk")
+    )
+    return Q(lead_accountant=membership) | Q(Exists(granted))
+
+
+def clients_reachable(*, membership: Membership) -> QuerySet[Client]:
+    clients = Client.objects.filter(firm=membership.firm_id)
+    condition = reach_condition(membership)
+    return clients if condition is None else clients.filter(condition)
+
+
+def can_reach(*, membership: Membership, client: Client) -> bool:
+    if client.firm_id != membership.firm_id:
+        return False
+    if reach_condition(membership) is None or client.lead_accountant_id == membership.pk:
+        return True
+    return clients_reachable(membership=membership).filter(pk=client.pk).exists()
+
+
+def access_client_by_id(*, membership: Membership, client_id) -> Client:
+    """One client the member may reach, or Http404 as for a missing one."""
+    return get_in_firm_or_404(
+        clients_reachable(membership=membership).select_related("lead_accountant__user"),
+        firm=membership.firm_id,
+        pk=client_id,
+    )
