@@ -351,7 +351,7 @@ class ExportedList(models.TextChoices):
 def clients_export_record(
     *, membership: Membership, filters, sort: str, rows: int, selection: bool = False
 ) -> None:
-    """R31: every export of clients goes to the firm's activity log: who, which
+    """R32: every export of clients goes to the firm's activity log: who, which
     list with which filters and sort, and how many rows were sent."""
     changes = {
         "list": ExportedList.SELECTION if selection else ExportedList.CLIENTS,
