@@ -22,13 +22,15 @@ ADMINS_ONLY = gettext_lazy("Only the firm's admins manage billing.")
 def index(request, firm_slug):
     """Subscriptions & billing, "Accountant-billed subscriptions" tab (R17)."""
     q = request.GET.get("q", "").strip()
-    clients = subscription_selectors.wholesale_clients(firm=request.firm, q=q)
+    clients = subscription_selectors.wholesale_clients(membership=request.membership, q=q)
     page = Paginator(clients, 50).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "q": q,
         "profile": practice_selectors.billing_profile(firm=request.firm),
-        "pending_count": subscription_selectors.pending_wholesale_count(firm=request.firm),
+        "pending_count": subscription_selectors.pending_wholesale_count(
+            membership=request.membership
+        ),
         "tab": "wholesale",
     }
     template = "billing/index.html"

@@ -24,16 +24,30 @@ def reach_condition(membership: Membership) -> Q | None:
     """The filter on clients a restricted member reaches; None when they reach all."""
     if membership.reaches_all_clients:
         return None
-    granted = ClientAssignment.objects.filter(
-        live_grants(), firm=membership.firm_id, membership=membership, client=OuterRef("pk")
-    )
-    return Q(lead_accountant=membership) | Q(Exists(granted))
+    return _assigned_only(membership)
 
 
 def clients_reachable(*, membership: Membership) -> QuerySet[Client]:
     clients = Client.objects.filter(firm=membership.firm_id)
     condition = reach_condition(membership)
     return clients if condition is None else clients.filter(condition)
+
+
+def _assigned_only(membership: Membership) -> Q:
+    granted = ClientAssignment.objects.filter(
+        live_grants(), firm=membership.firm_id, membership=membership, client=OuterRef("pk")
+    )
+    return Q(lead_accountant=membership) | Q(Exists(granted))
+
+
+def clients_for_billing(*, membership: Membership) -> QuerySet[Client]:
+    """The clients the member sees on Subscriptions & billing: those they reach, and
+    when the firm chooses so, only their own (led or assigned) for admins other than
+    the primary admin, as the seeds' product does."""
+    firm = membership.firm
+    if membership.is_admin and not membership.is_primary_admin and firm.billing_assigned_only:
+        return Client.objects.filter(_assigned_only(membership), firm=membership.firm_id)
+    return clients_reachable(membership=membership)
 
 
 def can_reach(*, membership: Membership, client: Client) -> bool:

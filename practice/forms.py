@@ -116,6 +116,11 @@ class FirmForm(StyledFormMixin, forms.ModelForm):
         fields = ["name", "country", "currency", "language"]
 
 
+class FirmSettingsForm(FirmForm):
+    class Meta(FirmForm.Meta):
+        fields = [*FirmForm.Meta.fields, "billing_assigned_only"]
+
+
 class InviteForm(StyledFormMixin, forms.Form):
     email = forms.EmailField(label=_("E-mail address"))
     role = forms.ChoiceField(

@@ -98,6 +98,14 @@ class Firm(models.Model):
     country = models.CharField(_("country"), max_length=2, choices=Country.choices)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    billing_assigned_only = models.BooleanField(
+        _("admins see only their clients on the billing tab"),
+        default=False,
+        help_text=_(
+            "Admins other than the primary admin see, on Subscriptions & billing, only "
+            "the clients they lead or are assigned to."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

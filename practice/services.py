@@ -332,7 +332,14 @@ def billing_profile_update(*, firm: Firm, by: Membership, **fields) -> BillingPr
 
 @transaction.atomic
 def firm_update(*, firm: Firm, by: Membership, **fields) -> Firm:
+    """Admins edit the firm; whether admins see only their own clients on the
+    billing tab is the primary admin's choice alone (R30)."""
     require_admin(by, firm=firm)
+    if (
+        "billing_assigned_only" in fields
+        and fields["billing_assigned_only"] != firm.billing_assigned_only
+    ):
+        require_primary_admin(by, firm=firm)
     changes = {}
     for name, value in fields.items():
         before = getattr(firm, name)

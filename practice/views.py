@@ -21,6 +21,7 @@ from practice.forms import (
     ActivityFilterForm,
     BillingProfileForm,
     FirmForm,
+    FirmSettingsForm,
     InviteForm,
     MemberChoiceForm,
     RoleForm,
@@ -343,12 +344,19 @@ def _read_only(form):
     return form
 
 
+def _firm_settings_form(request, data, firm):
+    form = FirmSettingsForm(data, instance=firm)
+    if not request.membership.is_primary_admin:
+        form.fields["billing_assigned_only"].disabled = True
+    return form
+
+
 def firm_settings(request, firm_slug):
     """Name, country, currency and language of the firm; admins edit (R2)."""
     can_manage = request.membership.is_admin
     if request.method == "POST":
         require_admin(request.membership)
-        form = FirmForm(request.POST, instance=selectors.firm_fresh(firm=request.firm))
+        form = _firm_settings_form(request, request.POST, selectors.firm_fresh(firm=request.firm))
         if form.is_valid():
             services.firm_update(
                 firm=request.firm,
@@ -358,7 +366,7 @@ def firm_settings(request, firm_slug):
             messages.success(request, _("Firm settings saved."))
             return redirect("firm_settings", firm_slug=firm_slug)
     else:
-        form = FirmForm(instance=request.firm)
+        form = _firm_settings_form(request, None, request.firm)
         if not can_manage:
             _read_only(form)
     return render(request, "practice/firm_settings.html", {"form": form, "can_manage": can_manage})

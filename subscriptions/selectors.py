@@ -9,6 +9,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from clients.access import clients_for_billing
 from clients.models import BillingChoice, Client, normalize_search
 from practice import clock
 from practice.models import BillingProfile, Firm, Membership
@@ -67,10 +68,14 @@ def billing_profile_missing(*, firm: Firm) -> list[str] | None:
     return None if profile is None else profile.missing_fields
 
 
-def pending_wholesale_count(*, firm: Firm) -> int:
-    """Wholesale subscriptions waiting for their enrolment (R16)."""
+def pending_wholesale_count(*, membership: Membership) -> int:
+    """Wholesale subscriptions waiting for their enrolment (R16), of the clients the
+    member sees on the billing tab."""
     return Subscription.objects.filter(
-        firm=firm, billing=Billing.WHOLESALE, status=SubscriptionStatus.PENDING
+        firm=membership.firm_id,
+        billing=Billing.WHOLESALE,
+        status=SubscriptionStatus.PENDING,
+        client__in=clients_for_billing(membership=membership).values("pk"),
     ).count()
 
 
@@ -241,11 +246,13 @@ def client_can_subscribe(*, client: Client) -> bool:
 # Accountant-billed subscriptions (R17) --------------------------------------
 
 
-def wholesale_clients(*, firm: Firm, q: str = "") -> QuerySet[Client]:
-    """The firm's clients on wholesale billing, searchable by name or client
-    number. Uses Client.billing, kept up to date by the subscription services."""
-    qs = Client.objects.filter(firm=firm, billing=BillingChoice.WHOLESALE).select_related(
-        "lead_accountant__user"
+def wholesale_clients(*, membership: Membership, q: str = "") -> QuerySet[Client]:
+    """The clients on wholesale billing the member sees there (R17, R31), searchable
+    by name or client number. Uses Client.billing, kept up to date by the services."""
+    qs = (
+        clients_for_billing(membership=membership)
+        .filter(billing=BillingChoice.WHOLESALE)
+        .select_related("lead_accountant__user")
     )
     # The database refuses NUL characters in text: a crafted query would 500.
     q = (q or "").replace("\x00", "").strip()

@@ -11,6 +11,7 @@ from django_scopes import scope, scopes_disabled
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from clients.models import BillingChoice
 from tests.clients.factories import ClientFactory
 from tests.practice.factories import (
     BillingProfileFactory,
@@ -18,6 +19,7 @@ from tests.practice.factories import (
     MembershipFactory,
     UserFactory,
 )
+from tests.subscriptions.factories import SubscriptionFactory, product
 
 # Property tests run against a real database on a shared two-core machine:
 # generation speed varies, so the timing health checks would only add noise.
@@ -217,3 +219,16 @@ def travel():
             yield target
 
     return move
+
+
+@pytest.fixture
+def wholesale(firm, make_client):
+    """make an active wholesale subscription: wholesale(code="essentials", users=..)"""
+
+    def make(code="essentials", start=None, **kwargs):
+        client = make_client(initial_billing=BillingChoice.WHOLESALE, initial_plan_code=code)
+        with scopes_disabled():
+            kwargs.setdefault("start_date", start or datetime.date.today())
+            return SubscriptionFactory(client=client, product=product(code), **kwargs)
+
+    return make
