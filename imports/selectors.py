@@ -1,6 +1,5 @@
 """Reads for client-number imports."""
 
-import csv
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from imports.models import (
     ImportStatus,
     RowOutcome,
 )
-from practice.csvutil import EXPORT_HEADERS, escape_cell
+from practice.csvutil import EXPORT_HEADERS, csv_row, escape_cell
 from practice.models import Firm, User
 from practice.tenancy import firm_scope, get_in_firm_or_404
 
@@ -91,7 +90,7 @@ def _job_csv_chunks(
     with translation.override(language):
         header_row = header(language)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=job.delimiter or ",", lineterminator="\r\n")
+    delimiter = job.delimiter or ","
 
     def flush() -> bytes:
         data = buffer.getvalue().encode(encoding, errors="replace")
@@ -99,7 +98,7 @@ def _job_csv_chunks(
         buffer.truncate()
         return data
 
-    writer.writerow(header_row)
+    buffer.write(csv_row(header_row, delimiter=delimiter))
     yield (b"\xef\xbb\xbf" if encoding == "utf-8" else b"") + flush()
     # A streamed body is read after the request's firm scope has closed, so
     # each batch is fetched in its own scope.
@@ -116,7 +115,7 @@ def _job_csv_chunks(
         if not batch:
             break
         for line, *values in batch:
-            writer.writerow(cells(values))
+            buffer.write(csv_row(cells(values), delimiter=delimiter))
             last_line = line
         yield flush()
 

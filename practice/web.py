@@ -1,12 +1,12 @@
 """What every view module shares: htmx partial detection, service errors
 mapped onto forms or messages, and CSV responses streamed row by row."""
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
+
+from practice.csvutil import csv_row
 
 
 def htmx_partial(request) -> bool:
@@ -41,17 +41,11 @@ def errors_to_messages(request, exc: ValidationError) -> None:
         messages.error(request, message)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def csv_lines(rows, *, delimiter: str = ",", batch: int = 1000):
-    """Encode rows as CSV text, a batch of lines per chunk."""
-    writer = csv.writer(_Echo(), delimiter=delimiter)
+    """Encode rows as CSV text, a batch of lines per chunk (see practice.csvutil)."""
     lines = []
     for row in rows:
-        lines.append(writer.writerow(row))
+        lines.append(csv_row(row, delimiter=delimiter))
         if len(lines) >= batch:
             yield "".join(lines)
             lines = []
