@@ -178,6 +178,16 @@ class RowCompare(Expression):
 MAX_PK = 2**63 - 1
 
 
+def _bindable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Cursor:
     value: str | None
@@ -196,10 +206,12 @@ class Cursor:
             value, pk = json.loads(raw)
         except (ValueError, TypeError, binascii.Error):
             return None
-        if not isinstance(pk, int) or not (value is None or isinstance(value, str)):
+        # bool is an int to Python, not to the database.
+        if type(pk) is not int or not (value is None or isinstance(value, str)):
             return None
-        # A forged token must not reach the database with values it cannot bind.
-        if not 0 < pk <= MAX_PK or (value is not None and "\x00" in value):
+        # A forged token must not reach the database with values it cannot bind:
+        # out-of-range ids, NUL characters, lone surrogates (not encodable).
+        if not 0 < pk <= MAX_PK or (value is not None and not _bindable(value)):
             return None
         return cls(value, pk)
 

@@ -1,5 +1,7 @@
 """The client list (R8, R13): filters, search, sort, keyset pages, columns."""
 
+import base64
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -145,8 +147,21 @@ def test_a_cursor_with_unbindable_values_is_ignored(client_for, standard_member,
     """A token that decodes to a pk beyond 64 bits, or a NUL in the value, crashed the query."""
     make_client(display_name="Only")
     web = client_for(standard_member)
-    for forged in (Cursor("a", 10**30), Cursor("a", -1), Cursor("a\x00", 1)):
+    forgeries = (Cursor("a", 10**30), Cursor("a", -1), Cursor("a\x00", 1), Cursor("\ud800", 1))
+    # ["a", true] and ["a", "5"]: a boolean or a text where the id goes.
+    raw = [
+        base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+        for text in ('["a",true]', '["a","5"]', '["\\ud800",1]')
+    ]
+    for forged in forgeries:
         assert Cursor.decode(forged.encode()) is None
+    for token in raw:
+        assert Cursor.decode(token) is None
+        for key in ("after", "before"):
+            response = web.get(urls("list") + f"?{key}={token}&sort=-client_number")
+            assert response.status_code == 200
+            assert [c.display_name for c in response.context["rows"]] == ["Only"]
+    for forged in forgeries:
         for key in ("after", "before"):
             response = web.get(urls("list") + f"?{key}={forged.encode()}&sort=-client_number")
             assert response.status_code == 200
