@@ -23,7 +23,7 @@ messages: $(VENV)/.installed
 	@DEBUG=1 $(PY) manage.py compilemessages_py
 
 run: install
-	@mkdir -p var/broker var/broker-control
+	@mkdir -p var
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py demo_data
 	@echo ""; echo "Ledgerly runs at http://$(HOST):$(PORT)/  (Ctrl-C stops the web app and the worker)"; echo ""

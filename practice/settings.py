@@ -3,7 +3,7 @@
 DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, SITE_URL and the mail
 settings (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
 EMAIL_USE_TLS, DEFAULT_FROM_EMAIL). Without DATABASE_URL the app uses SQLite in
-var/; without REDIS_URL the Celery broker is a folder on disk, so `make run`
+var/; without REDIS_URL the Celery broker is a SQLite file in var/, so `make run`
 needs neither server.
 """
 
@@ -204,18 +204,15 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Base address used in e-mailed links (invitations), where no request is at hand.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
-# Celery: Redis when REDIS_URL is set, otherwise a broker in a local folder so a
-# worker runs beside `make run` without any server installed.
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# Celery: Redis when REDIS_URL is set, otherwise a broker in a SQLite file so a
+# worker runs beside `make run` without any server installed. Each message is
+# written and read in a database transaction, so a reader never sees half of one
+# (the folder broker could, and its worker then died on a JSONDecodeError).
+CELERY_BROKER_URL = REDIS_URL or f"sqla+sqlite:///{VAR_DIR / 'broker.sqlite3'}"
 if not REDIS_URL:
-    _broker_dir = VAR_DIR / "broker"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir),
-        "data_folder_out": str(_broker_dir),
-        "control_folder": str(VAR_DIR / "broker-control"),
-    }
-    for _folder in (_broker_dir, VAR_DIR / "broker-control"):
-        _folder.mkdir(parents=True, exist_ok=True)
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # Writers wait for each other rather than fail with "database is locked".
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"connect_args": {"timeout": 30}}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
