@@ -37,8 +37,12 @@
     root.querySelectorAll("[data-bulk-action]").forEach(function (select) {
       if (select.dataset.bound) return;
       select.dataset.bound = "1";
-      var lead = select.form.querySelector("[data-bulk-lead]");
-      var sync = function () { if (lead) lead.hidden = select.value !== "assign_lead"; };
+      var parts = select.form.querySelectorAll("[data-bulk-for]");
+      var sync = function () {
+        parts.forEach(function (part) {
+          part.hidden = part.dataset.bulkFor.split(" ").indexOf(select.value) === -1;
+        });
+      };
       select.addEventListener("change", sync);
       sync();
     });
