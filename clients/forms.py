@@ -234,7 +234,8 @@ def _until_field(label=None):
 def _show_active_only(field, members) -> None:
     """The select lists active members; the field still accepts any member of the
     firm so that a deactivated one gets the service's own message."""
-    choices = [] if isinstance(field, forms.ModelMultipleChoiceField) else [("", "---------")]
+    multiple = isinstance(field, forms.ModelMultipleChoiceField)
+    choices = [] if multiple else [("", _("Choose a team member"))]
     field.widget.choices = choices + [(m.pk, str(m.user)) for m in members if m.is_active]
 
 

@@ -48,9 +48,26 @@
     });
   }
 
+  // The bulk "Team members" chooser shows the names chosen.
+  function initMembers(root) {
+    root.querySelectorAll("[data-bulk-members]").forEach(function (menu) {
+      if (menu.dataset.bound) return;
+      menu.dataset.bound = "1";
+      var summary = menu.querySelector("summary");
+      menu.addEventListener("change", function () {
+        var names = [];
+        menu.querySelectorAll("input:checked").forEach(function (box) {
+          names.push(box.labels[0].textContent.trim());
+        });
+        summary.textContent = names.length ? names.join(", ") : summary.dataset.placeholder;
+      });
+    });
+  }
+
   function init(root) {
     initColumns(root);
     initBulk(root);
+    initMembers(root);
   }
 
   // One open Actions menu at a time; a click elsewhere or Escape closes it.

@@ -254,7 +254,7 @@ def test_r30_team_page_shows_the_access_mode_and_a_choice_for_standard_members(
     body = text(client_for(admin_member).get(_team_url(firm)))
     assert f'action="{_team_url(firm, "member_access", membership_id=helper.pk)}"' in body
     assert f'action="{_team_url(firm, "member_access", membership_id=admin_member.pk)}"' not in body
-    assert "1 assigned client" in body
+    assert "Assigned clients (1)" in body
     assert f'id="access-{helper.pk}"' in body
 
 
