@@ -1,9 +1,10 @@
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import BillingChoice, Client, ClientStatus, ClientType
 from clients.selectors import SORT_KEYS, ClientFilters
-from practice.forms import StyledFormMixin
+from practice.forms import LATEST_DATE, DateInput, StyledFormMixin
 from practice.models import Firm, Membership
 
 
@@ -213,23 +214,112 @@ BULK_ACTIONS = [
     ("make_active", _("Make active")),
     ("export", _("Export the selection (CSV)")),
 ]
+# Team access (R30): admins only.
+ACCESS_ACTIONS = [
+    ("assign_members", _("Assign team members")),
+    ("unassign_members", _("Remove team members")),
+]
+
+
+def _until_field(label=None):
+    return forms.DateField(
+        label=label or _("Until (optional)"),
+        required=False,
+        widget=DateInput(),
+        validators=[MaxValueValidator(LATEST_DATE)],
+        help_text=_("Access ends by itself after this day."),
+    )
+
+
+def _show_active_only(field, members) -> None:
+    """The select lists active members; the field still accepts any member of the
+    firm so that a deactivated one gets the service's own message."""
+    multiple = isinstance(field, forms.ModelMultipleChoiceField)
+    choices = [] if multiple else [("", _("Choose a team member"))]
+    field.widget.choices = choices + [(m.pk, str(m.user)) for m in members if m.is_active]
+
+
+class MemberField(forms.ModelChoiceField):
+    default_error_messages = {"invalid_choice": _("Choose a member of this firm's team.")}
+
+    def label_from_instance(self, obj):
+        return str(obj.user)
+
+
+class MembersField(forms.ModelMultipleChoiceField):
+    default_error_messages = {
+        "invalid_choice": _("Choose a member of this firm's team."),
+        "invalid_pk_value": _("Choose a member of this firm's team."),
+    }
+
+    def label_from_instance(self, obj):
+        return str(obj.user)
+
+
+class ClientAssignForm(StyledFormMixin, forms.Form):
+    """Put a member on a client's firm team (the profile's Firm team tab)."""
+
+    membership = MemberField(label=_("Team member"), queryset=Membership.objects.none())
+    ends_on = _until_field()
+
+    def __init__(self, *args, members, exclude=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["membership"]
+        field.queryset = members
+        _show_active_only(field, [m for m in members if m.pk not in exclude])
+
+
+class AssignmentEndForm(StyledFormMixin, forms.Form):
+    """Change (or clear) the end date of one assignment."""
+
+    ends_on = _until_field(label=_("Until"))
+
+
+def _accept_ids(form) -> None:
+    """Posted client ids only need to be numbers here; the selector checks them."""
+    raw = form.data.getlist("ids") if hasattr(form.data, "getlist") else []
+    form.fields["ids"].choices = [(v, v) for v in raw if str(v).isdigit()][:1000]
+    form.fields["ids"].error_messages["required"] = _("Select at least one client.")
+
+
+class MemberClientsAddForm(StyledFormMixin, forms.Form):
+    """Add clients found by search to one member's list."""
+
+    ids = forms.TypedMultipleChoiceField(coerce=int, required=True)
+    ends_on = _until_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _accept_ids(self)
 
 
 class BulkActionForm(StyledFormMixin, forms.Form):
-    action = forms.ChoiceField(label=_("With the selected clients"), choices=BULK_ACTIONS)
+    action = forms.ChoiceField(
+        label=_("With the selected clients"), choices=BULK_ACTIONS + ACCESS_ACTIONS
+    )
     ids = forms.TypedMultipleChoiceField(coerce=int, required=True)
     lead_accountant = LeadAccountantField(
         label=_("Lead accountant"), queryset=Membership.objects.none(), required=False
     )
+    members = MembersField(
+        label=_("Team members"), queryset=Membership.objects.none(), required=False
+    )
+    ends_on = _until_field()
 
-    def __init__(self, *args, firm: Firm, **kwargs):
+    def __init__(self, *args, firm: Firm, members=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lead_accountant"].queryset = _lead_queryset(firm)
+        if members is not None:
+            self.fields["members"].queryset = members
         self.fields["lead_accountant"].empty_label = _("No lead accountant")
-        self.fields["ids"].error_messages["required"] = _("Select at least one client.")
-        # Ids are checked against the firm by the service; here they only need to be numbers.
-        raw = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
-        self.fields["ids"].choices = [(v, v) for v in raw if str(v).isdigit()][:1000]
+        _accept_ids(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        access = cleaned.get("action") in dict(ACCESS_ACTIONS)
+        if access and not cleaned.get("members") and "members" not in self.errors:
+            self.add_error("members", _("Choose at least one team member."))
+        return cleaned
 
     STATUS_FOR_ACTION = {
         "make_inactive": ClientStatus.INACTIVE,

@@ -9,12 +9,14 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from clients import rows, selectors
+from clients import access_selectors, rows, selectors
 from clients.companies.forms import CompanyMemberForm, CompanyRoleForm
 from clients.companies.selectors import client_company_members, client_wholesale_offer
+from clients.forms import AssignmentEndForm, ClientAssignForm
 from clients.models import Client
+from practice import clock
 
-PROFILE_TABS = ("overview", "products", "team", "documents", "tax", "history")
+PROFILE_TABS = ("overview", "products", "team", "firm_team", "documents", "tax", "history")
 
 
 def list_url(firm_slug: str, params: dict | None = None) -> str:
@@ -73,6 +75,7 @@ def profile_tabs():
         ("overview", _("Overview & contact")),
         ("products", _("Products")),
         ("team", _("Team")),
+        ("firm_team", _("Firm team")),
         ("documents", _("Documents")),
         ("tax", _("Tax return")),
         ("history", _("History")),
@@ -103,3 +106,22 @@ def team_tab_context(client: Client, form=None) -> dict:
         "member_form": form or CompanyMemberForm(),
         "role_form": CompanyRoleForm(),
     }
+
+
+def firm_team_context(request, client: Client, form=None, *, notice: str = "") -> dict:
+    """The Firm team tab (R30): the lead accountant and the assigned members;
+    admins add members, change end dates and remove them."""
+    assignments = access_selectors.client_firm_team(client=client)
+    can_manage = request.membership.is_admin
+    context = {
+        "assignments": assignments,
+        "can_manage_access": can_manage,
+        "today": clock.today(),
+        "firm_team_notice": notice,
+    }
+    if can_manage:
+        members = access_selectors.firm_members(firm=request.firm)
+        taken = {a.membership_id for a in assignments}
+        context["assign_form"] = form or ClientAssignForm(members=members, exclude=taken)
+        context["end_form"] = AssignmentEndForm()
+    return context

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clients import profile_views, team_views, views
+from clients import access_views, profile_views, team_views, views
 
 urlpatterns = [
     path("", views.client_list, name="list"),
@@ -28,6 +28,21 @@ urlpatterns = [
         "<int:client_id>/team/<int:member_id>/invite/",
         team_views.client_team_invite,
         name="team_invite",
+    ),
+    path(
+        "<int:client_id>/firm-team/add/",
+        access_views.client_firm_team_add,
+        name="firm_team_add",
+    ),
+    path(
+        "<int:client_id>/firm-team/<int:membership_id>/until/",
+        access_views.client_firm_team_end,
+        name="firm_team_end",
+    ),
+    path(
+        "<int:client_id>/firm-team/<int:membership_id>/remove/",
+        access_views.client_firm_team_remove,
+        name="firm_team_remove",
     ),
     path(
         "<int:client_id>/wholesale-after-transfer/",

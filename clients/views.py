@@ -16,13 +16,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clients import access as client_access
-from clients import rows, selectors, services
+from clients import access_selectors, access_views, rows, selectors, services
 from clients.companies.selectors import client_wholesale_offer
-from clients.forms import BulkActionForm, ClientCreateForm, ClientListForm, ClientTaxForm
+from clients.forms import (
+    ACCESS_ACTIONS,
+    BULK_ACTIONS,
+    BulkActionForm,
+    ClientCreateForm,
+    ClientListForm,
+    ClientTaxForm,
+)
 from clients.models import BillingChoice, Client
 from clients.pages import (
     PROFILE_TABS,
     csrf_input,
+    firm_team_context,
     list_url,
     profile_context,
     profile_url,
@@ -43,6 +51,8 @@ from practice.web import (
     htmx_partial,
     htmx_target,
 )
+
+ACCESS_ACTION_KEYS = {key for key, _label in ACCESS_ACTIONS}
 
 # The list --------------------------------------------------------------------
 
@@ -109,12 +119,7 @@ def _list_context(request, params: QueryDict) -> dict:
         "clear_url": list_url(slug, {"sort": state["sort"]} if "sort" in state else None),
         "can_delete": membership.is_primary_admin,
         "client_types": Client._meta.get_field("client_type").choices,
-        "bulk_actions": [
-            ("assign_lead", _("Assign a lead accountant")),
-            ("make_inactive", _("Make inactive")),
-            ("make_active", _("Make active")),
-            ("export", _("Export the selection (CSV)")),
-        ],
+        "bulk_actions": BULK_ACTIONS + (ACCESS_ACTIONS if membership.is_admin else []),
     }
     rows.RowRenderer(
         firm_slug=slug,
@@ -168,9 +173,13 @@ def client_columns(request, firm_slug):
 
 @require_POST
 def client_bulk(request, firm_slug):
-    """Bulk actions on selected rows: lead accountant, status, export."""
+    """Bulk actions on selected rows: lead accountant, status, export, and for
+    admins the firm team (R30)."""
     firm, membership = request.firm, request.membership
-    form = BulkActionForm(request.POST, firm=firm)
+    if request.POST.get("action") in ACCESS_ACTION_KEYS:
+        require_admin(membership, message=_("Only the firm's admins manage client access."))
+    members = access_selectors.firm_members(firm=firm)
+    form = BulkActionForm(request.POST, firm=firm, members=members)
     back = safe_next(request, firm_slug)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -181,6 +190,8 @@ def client_bulk(request, firm_slug):
     if action == "export":
         filters = selectors.ClientFilters(include_inactive=True, ids=ids)
         return _csv_response(request, filters=filters, sort="name", selection=True)
+    if action in ACCESS_ACTION_KEYS:
+        return access_views.bulk_access(request, form, back)
     try:
         if action == "assign_lead":
             count = services.clients_bulk_assign_lead(
@@ -327,6 +338,8 @@ def client_detail(request, firm_slug, client_id):
         context["tax_form"] = ClientTaxForm(instance=client, firm=request.firm)
     elif tab == "team":
         context.update(team_tab_context(client))
+    elif tab == "firm_team":
+        context.update(firm_team_context(request, client))
     elif tab == "history":
         events = selectors.client_history(firm=request.firm, client_id=client.pk)
         for event in events:

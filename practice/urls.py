@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from clients import access_views
 from clients.companies import link_views
 from practice import views
 from practice.forms import StyledPasswordResetForm, StyledSetPasswordForm
@@ -24,6 +25,18 @@ firm_patterns = [
     path("team/<int:membership_id>/role/", views.member_role, name="member_role"),
     path("team/<int:membership_id>/deactivate/", views.member_deactivate, name="member_deactivate"),
     path("team/<int:membership_id>/reactivate/", views.member_reactivate, name="member_reactivate"),
+    path("team/<int:membership_id>/access/", access_views.member_access, name="member_access"),
+    path("team/<int:membership_id>/clients/", access_views.member_clients, name="member_clients"),
+    path(
+        "team/<int:membership_id>/clients/add/",
+        access_views.member_clients_add,
+        name="member_clients_add",
+    ),
+    path(
+        "team/<int:membership_id>/clients/<int:client_id>/remove/",
+        access_views.member_clients_remove,
+        name="member_clients_remove",
+    ),
     path("team/primary-admin/", views.primary_admin_transfer, name="primary_admin_transfer"),
     path("activity/", views.activity, name="activity"),
     path("activity/export.csv", views.activity_export, name="activity_export"),

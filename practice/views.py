@@ -14,6 +14,7 @@ from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from clients.access_selectors import assignment_counts
 from practice import activity as activity_log
 from practice import clock, selectors, services
 from practice.csvutil import escape_cell
@@ -28,7 +29,7 @@ from practice.forms import (
     SignInForm,
     SignUpForm,
 )
-from practice.models import BillingProfile
+from practice.models import BillingProfile, ClientAccess
 from practice.permissions import admin_required, require_admin, require_primary_admin
 from practice.signing import LinkError
 from practice.tenancy import firm_scope
@@ -179,12 +180,16 @@ def team(request, firm_slug):
 
 def _team_context(request, invite_form) -> dict:
     members = list(selectors.team_members(firm=request.firm))
+    counts = assignment_counts(firm=request.firm) if request.membership.is_admin else {}
+    for member in members:
+        member.assigned_count = counts.get(member.pk, 0)
     return {
         "members": members,
         "active_count": sum(1 for m in members if m.is_active),
         "invitations": selectors.pending_invitations(firm=request.firm),
         "invite_form": invite_form,
         "role_form": RoleForm(),
+        "access_modes": ClientAccess.choices,
         "can_manage": request.membership.is_admin,
     }
 

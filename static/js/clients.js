@@ -37,16 +37,37 @@
     root.querySelectorAll("[data-bulk-action]").forEach(function (select) {
       if (select.dataset.bound) return;
       select.dataset.bound = "1";
-      var lead = select.form.querySelector("[data-bulk-lead]");
-      var sync = function () { if (lead) lead.hidden = select.value !== "assign_lead"; };
+      var parts = select.form.querySelectorAll("[data-bulk-for]");
+      var sync = function () {
+        parts.forEach(function (part) {
+          part.hidden = part.dataset.bulkFor.split(" ").indexOf(select.value) === -1;
+        });
+      };
       select.addEventListener("change", sync);
       sync();
+    });
+  }
+
+  // The bulk "Team members" chooser shows the names chosen.
+  function initMembers(root) {
+    root.querySelectorAll("[data-bulk-members]").forEach(function (menu) {
+      if (menu.dataset.bound) return;
+      menu.dataset.bound = "1";
+      var summary = menu.querySelector("summary");
+      menu.addEventListener("change", function () {
+        var names = [];
+        menu.querySelectorAll("input:checked").forEach(function (box) {
+          names.push(box.labels[0].textContent.trim());
+        });
+        summary.textContent = names.length ? names.join(", ") : summary.dataset.placeholder;
+      });
     });
   }
 
   function init(root) {
     initColumns(root);
     initBulk(root);
+    initMembers(root);
   }
 
   // One open Actions menu at a time; a click elsewhere or Escape closes it.
