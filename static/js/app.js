@@ -37,6 +37,26 @@
     if (open) open.querySelector("summary").focus();
   });
 
+  // An htmx request that fails never leaves the page silent or half-swapped: the
+  // server's error page is not swapped in (see htmx-config in base.html) and this
+  // says what happened, in the page's language.
+  function showRequestError(kind) {
+    var box = document.getElementById("request-error");
+    if (!box) return;
+    box.textContent = box.dataset[kind] || box.dataset.server;
+    box.hidden = false;
+    box.scrollIntoView({ block: "nearest" });
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    showRequestError(status >= 400 && status < 500 ? "refused" : "server");
+  });
+  document.addEventListener("htmx:sendError", function () { showRequestError("network"); });
+  document.addEventListener("htmx:beforeRequest", function () {
+    var box = document.getElementById("request-error");
+    if (box) box.hidden = true;
+  });
+
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (event) { init(event.detail.elt); });
   window.Ledgerly = { init: init };
