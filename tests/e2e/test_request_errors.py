@@ -28,7 +28,7 @@ def _list(page, live_server, login, firm, member):
     ],
 )
 def test_a_failed_search_request_says_so_and_keeps_the_page(
-    page, live_server, login, firm, primary_admin, failure, message
+    page, live_server, login, firm, primary_admin, failure, message, artifacts
 ):
     _list(page, live_server, login, firm, primary_admin)
 
@@ -48,10 +48,12 @@ def test_a_failed_search_request_says_so_and_keeps_the_page(
     expect(page.locator("header.app-header")).to_be_visible()
     expect(page.get_by_text("Fromagerie du Lac")).to_be_visible()
     expect(page.get_by_text("Server Error (500)")).to_have_count(0)
+    page.set_viewport_size({"width": 1366, "height": 700})
+    page.screenshot(path=str(artifacts / f"request-error-{failure}-en.png"))
 
 
 def test_the_message_is_in_french_for_a_french_reader(
-    page, live_server, login, firm, primary_admin
+    page, live_server, login, firm, primary_admin, artifacts
 ):
     with scopes_disabled():
         primary_admin.user.language = "fr"
@@ -60,3 +62,5 @@ def test_the_message_is_in_french_for_a_french_reader(
     page.route("**/clients/?*q=*", lambda route: route.abort())
     page.locator("#client-search").fill("Lac")
     expect(page.get_by_test_id("request-error")).to_contain_text("Le serveur est injoignable")
+    page.set_viewport_size({"width": 1366, "height": 700})
+    page.screenshot(path=str(artifacts / "request-error-network-fr.png"))
