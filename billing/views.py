@@ -13,7 +13,14 @@ from practice import selectors as practice_selectors
 from practice.csvutil import escape_cell
 from practice.permissions import admin_required, require_admin
 from practice.tenancy import firm_scope
-from practice.web import csv_lines, csv_response, errors_to_messages, htmx_target, partial
+from practice.web import (
+    csv_delimiter,
+    csv_lines,
+    csv_response,
+    errors_to_messages,
+    htmx_target,
+    partial,
+)
 from subscriptions import selectors as subscription_selectors
 
 ADMINS_ONLY = gettext_lazy("Only the firm's admins manage billing.")
@@ -133,10 +140,12 @@ def statement_csv(request, firm_slug, statement_id):
                 total.net_amount,
             ]
 
+    delimiter = csv_delimiter()
+
     def chunks():
         # Streaming runs after the tenant gate returned: enter the scope again.
         with firm_scope(request.firm):
             yield "\ufeff"
-            yield from csv_lines(rows())
+            yield from csv_lines(rows(), delimiter=delimiter)
 
     return csv_response(chunks(), filename=f"statement-{request.firm.slug}-{stmt.month:%Y-%m}.csv")

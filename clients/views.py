@@ -45,6 +45,7 @@ from practice.permissions import require_admin
 from practice.tenancy import firm_scope
 from practice.web import (
     apply_errors,
+    csv_delimiter,
     csv_lines,
     csv_response,
     errors_to_messages,
@@ -249,12 +250,15 @@ def _csv_response(request, *, filters, sort: str, selection: bool = False):
             yield [escape_cell(v) for v in row]
 
     sent = [0]
+    delimiter = csv_delimiter()
 
     def content():
-        yield "\ufeff" + "".join(csv_lines([[escape_cell(h) for h in headers]]))
+        yield "\ufeff" + "".join(
+            csv_lines([[escape_cell(h) for h in headers]], delimiter=delimiter)
+        )
         with firm_scope(firm):
             try:
-                yield from csv_lines(values(), batch=1000)
+                yield from csv_lines(values(), delimiter=delimiter, batch=1000)
             finally:
                 services.clients_export_record(
                     membership=membership,

@@ -33,7 +33,7 @@ from practice.models import BillingProfile, ClientAccess
 from practice.permissions import admin_required, require_admin, require_primary_admin
 from practice.signing import LinkError
 from practice.tenancy import firm_scope
-from practice.web import csv_lines, csv_response, errors_to_messages, partial
+from practice.web import csv_delimiter, csv_lines, csv_response, errors_to_messages, partial
 
 
 def _set_language_cookie(response, language: str):
@@ -465,8 +465,10 @@ def activity_export(request, firm_slug):
                 )
             ]
 
+    delimiter = csv_delimiter()
+
     def chunks():
         with firm_scope(firm), translation.override(language):
-            yield from csv_lines(rows())
+            yield from csv_lines(rows(), delimiter=delimiter)
 
     return csv_response(chunks(), filename=f"activity-{firm.slug}-{clock.today():%Y-%m-%d}.csv")

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
+from django.utils.translation import get_language
 
 from practice.csvutil import csv_row
 
@@ -39,6 +40,12 @@ def apply_errors(form, exc: ValidationError) -> None:
 def errors_to_messages(request, exc: ValidationError) -> None:
     for message in exc.messages:
         messages.error(request, message)
+
+
+def csv_delimiter() -> str:
+    """The list separator spreadsheets expect in the active language: French
+    spreadsheets split on ";" (the import reads both)."""
+    return ";" if (get_language() or "").startswith("fr") else ","
 
 
 def csv_lines(rows, *, delimiter: str = ",", batch: int = 1000):

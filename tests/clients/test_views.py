@@ -210,10 +210,10 @@ def test_r9_profile_has_the_five_tabs_and_history(client_for, standard_member, m
     assert "Not filed" in history and "Filed" in history and "In progress" in history
 
 
-def _csv(response):
+def _csv(response, delimiter=","):
     body = b"".join(response.streaming_content).decode("utf-8")
     assert body.startswith("\ufeff")
-    return list(csv.reader(io.StringIO(body[1:])))
+    return list(csv.reader(io.StringIO(body[1:]), delimiter=delimiter))
 
 
 def test_r25_export_headers_first_filters_apply_and_cells_are_defused(
@@ -242,12 +242,31 @@ def test_r25_export_headers_first_filters_apply_and_cells_are_defused(
     ]
 
 
-def test_r25_export_headers_in_french(client_for, standard_member, make_client, urls):
-    make_client()
+def test_r25_export_headers_in_french_separated_by_semicolons(
+    client_for, standard_member, make_client, urls
+):
+    """French spreadsheets split on ";": the French export uses it (the import reads both)."""
+    make_client(display_name="Dupont, Martin et fils")
     web = client_for(standard_member)
     web.cookies["language"] = "fr"
-    rows = _csv(web.get(urls("export"), headers={"Accept-Language": "fr"}))
+    rows = _csv(web.get(urls("export"), headers={"Accept-Language": "fr"}), delimiter=";")
     assert tuple(rows[0][:3]) == EXPORT_HEADERS["fr"]
+    assert rows[1][1] == "Dupont, Martin et fils"
+
+
+def test_r29_a_french_export_imports_back(client_for, admin_member, make_client, urls, firm):
+    """The semicolon export of a French reader is a file the import reads as it is."""
+    from imports.parsing import CsvReader
+
+    make_client(display_name="Boulangerie", company_id="123456789", client_number="B-1")
+    web = client_for(admin_member)
+    web.cookies["language"] = "fr"
+    body = b"".join(web.get(urls("export"), headers={"Accept-Language": "fr"}).streaming_content)
+    reader = CsvReader(io.BytesIO(body))
+    assert reader.format.delimiter == ";"
+    assert [(row.company_id, row.display_name, row.client_number) for row in reader] == [
+        ("123456789", "Boulangerie", "B-1")
+    ]
 
 
 def test_bulk_export_the_selection(client_for, standard_member, make_client, urls):
