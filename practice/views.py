@@ -32,7 +32,7 @@ from practice.models import BillingProfile
 from practice.permissions import admin_required, require_admin, require_primary_admin
 from practice.signing import LinkError
 from practice.tenancy import firm_scope
-from practice.web import csv_lines, csv_response, errors_to_messages, partial
+from practice.web import apply_errors, csv_lines, csv_response, errors_to_messages, partial
 
 
 def _set_language_cookie(response, language: str):
@@ -151,9 +151,14 @@ def invitation_accept(request, token: str):
                 return render(
                     request, "practice/invitation_invalid.html", {"reason": str(exc)}, status=410
                 )
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Welcome to %(firm)s.") % {"firm": invitation.firm.name})
-            return redirect("firm_home", firm_slug=invitation.firm.slug)
+            except ValidationError as exc:
+                apply_errors(signup_form, exc)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(
+                    request, _("Welcome to %(firm)s.") % {"firm": invitation.firm.name}
+                )
+                return redirect("firm_home", firm_slug=invitation.firm.slug)
     return render(
         request,
         "practice/invitation_accept.html",
