@@ -7,7 +7,7 @@ import re
 
 import pytest
 from django.core import mail
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 from django_scopes import scopes_disabled
@@ -245,3 +245,20 @@ def test_pg_create_firm_double_click_creates_one(monkeypatch, user):
     assert [a.status_code for a in answers] == [302, 302]
     assert answers[0]["Location"] == answers[1]["Location"]
     assert Firm.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_only_the_named_constraint_becomes_a_form_error(firm, primary_admin):
+    from django.db import IntegrityError
+
+    from practice.integrity import unique_or_error
+
+    with scopes_disabled():
+        with pytest.raises(IntegrityError), unique_or_error(Firm, "slug", recheck=lambda: None):
+            MembershipFactory(firm=firm, user=primary_admin.user)
+        with (
+            pytest.raises(ValidationError) as exc,
+            unique_or_error(Firm, "slug", recheck=lambda: None),
+        ):
+            Firm.objects.create(slug=firm.slug, **FIRM)
+    assert exc.value.code == "taken_at_once"
