@@ -16,6 +16,7 @@ from clients.models import (
 )
 from clients.selectors import client_history
 from practice.activity import activity_record
+from practice.integrity import unique_or_error
 from practice.models import Firm, Membership, User
 
 # Fields a person edits (R10); company_id, billing and status have their own paths.
@@ -80,6 +81,15 @@ def _check_client_number(*, firm: Firm, number: str | None, exclude_pk: int | No
         )
 
 
+def _number_guard(*, firm: Firm, number: str | None, exclude_pk: int | None):
+    """The save, for a number taken at the same moment by another request."""
+    return unique_or_error(
+        Client,
+        "client_number_unique_per_firm",
+        recheck=lambda: _check_client_number(firm=firm, number=number, exclude_pk=exclude_pk),
+    )
+
+
 def _check_lead(*, firm: Firm, lead: Membership | None) -> None:
     if lead is not None and (lead.firm_id != firm.pk or not lead.is_active):
         raise ValidationError({"lead_accountant": _("Choose an active member of the firm's team.")})
@@ -138,7 +148,8 @@ def client_create(
         initial_plan_code=plan_code if billing != BillingChoice.NONE else "",
         **fields,
     )
-    client.save()
+    with _number_guard(firm=firm, number=client.client_number, exclude_pk=None):
+        client.save()
     activity_record(
         firm=firm,
         by=by.user,
@@ -194,7 +205,8 @@ def client_update(*, firm: Firm, client: Client, by: Membership, version: int, *
     if not changes:
         return current
     current.version += 1
-    current.save()
+    with _number_guard(firm=firm, number=current.client_number, exclude_pk=current.pk):
+        current.save()
     activity_record(firm=firm, by=by.user, verb="client.updated", target=current, changes=changes)
     return current
 

@@ -42,6 +42,7 @@ from practice.activity import describe
 from practice.csvutil import EXPORT_HEADERS, escape_cell
 from practice.models import ActivityEvent
 from practice.permissions import require_admin
+from practice.submissions import submit_once
 from practice.tenancy import firm_scope
 from practice.web import (
     apply_errors,
@@ -49,6 +50,7 @@ from practice.web import (
     csv_lines,
     csv_response,
     errors_to_messages,
+    form_token,
     htmx_partial,
     htmx_target,
 )
@@ -295,7 +297,8 @@ def client_add(request, firm_slug):
     plans = plan_choices_for_new_client(firm=firm)
     form = ClientCreateForm(request.POST or None, firm=firm, plans=plans)
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def create() -> str:
             client = services.client_create(
                 firm=firm,
                 by=request.membership,
@@ -303,14 +306,23 @@ def client_add(request, firm_slug):
                 plan_code=form.cleaned_data.get("plan_code") or "",
                 **form.service_fields(),
             )
+            messages.success(request, _("%(client)s was added.") % {"client": client})
+            if "add_another" in request.POST:
+                return reverse("clients:add", kwargs={"firm_slug": firm_slug})
+            return reverse(
+                "clients:detail", kwargs={"firm_slug": firm_slug, "client_id": client.pk}
+            )
+
+        try:
+            url, _created = submit_once(
+                user=request.user, token=request.POST.get("form_token", ""), create=create
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, _("%(client)s was added.") % {"client": client})
-            if "add_another" in request.POST:
-                return redirect("clients:add", firm_slug=firm_slug)
-            return redirect("clients:detail", firm_slug=firm_slug, client_id=client.pk)
+            return redirect(url)
     context = {
+        "form_token": form_token(request),
         "form": form,
         "compare_url": _compare_plans_url(firm_slug),
         "wholesale": BillingChoice.WHOLESALE,

@@ -352,3 +352,24 @@ class ActivityEvent(TenantModel):
 
     def __str__(self):
         return f"{self.verb} {self.target_label}"
+
+
+class FormSubmission(models.Model):
+    """A create form's one-time token, claimed in the transaction that creates the
+    object: the same form sent again (a double click) leads to that object instead
+    of creating a second one. Kept a day (practice.submissions)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64)
+    result_url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token"], name="form_submission_once")
+        ]
+
+    def __str__(self):
+        return self.token

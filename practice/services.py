@@ -1,13 +1,14 @@
 """Writes for firms, team, invitations, billing profile and the activity log."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from practice import signals
 from practice.activity import activity_record
+from practice.integrity import unique_or_error, violated
 from practice.models import (
     BillingProfile,
     ClientAccess,
@@ -35,14 +36,22 @@ def unique_firm_slug(name: str) -> str:
 
 @transaction.atomic
 def firm_create(*, name: str, country: str, currency: str, language: str, by: User) -> Firm:
-    """Create a firm whose primary admin is `by`."""
-    firm = Firm.objects.create(
-        name=name.strip(),
-        slug=unique_firm_slug(name),
-        country=country,
-        currency=currency,
-        language=language,
-    )
+    """Create a firm whose primary admin is `by`. A firm of the same name created at
+    the same moment takes the free web address first: this one gets the next."""
+    for attempt in range(5):
+        try:
+            with transaction.atomic():
+                firm = Firm.objects.create(
+                    name=name.strip(),
+                    slug=unique_firm_slug(name),
+                    country=country,
+                    currency=currency,
+                    language=language,
+                )
+            break
+        except IntegrityError as exc:
+            if attempt == 4 or not violated(exc, Firm, "slug"):
+                raise
     with firm_scope(firm):
         Membership.objects.create(firm=firm, user=by, role=Role.PRIMARY_ADMIN)
         BillingProfile.objects.create(firm=firm)
@@ -59,14 +68,7 @@ def _send_invitation(invitation: Invitation, language: str) -> None:
     transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk, language), robust=True)
 
 
-@transaction.atomic
-def invitation_create(
-    *, firm: Firm, email: str, role: str, by: Membership, language: str = ""
-) -> Invitation:
-    require_admin(by, firm=firm)
-    email = email.strip().lower()
-    if role not in (Role.ADMIN, Role.STANDARD):
-        raise ValidationError({"role": _("Choose admin or standard.")})
+def _check_invitable(*, firm: Firm, email: str) -> None:
     existing = Membership.objects.filter(firm=firm, user__email__iexact=email).first()
     if existing is not None:
         if existing.is_active:
@@ -84,7 +86,25 @@ def invitation_create(
                 )
             }
         )
-    invitation = Invitation.objects.create(firm=firm, email=email, role=role, invited_by=by.user)
+
+
+@transaction.atomic
+def invitation_create(
+    *, firm: Firm, email: str, role: str, by: Membership, language: str = ""
+) -> Invitation:
+    require_admin(by, firm=firm)
+    email = email.strip().lower()
+    if role not in (Role.ADMIN, Role.STANDARD):
+        raise ValidationError({"role": _("Choose admin or standard.")})
+    _check_invitable(firm=firm, email=email)
+    with unique_or_error(
+        Invitation,
+        "invitation_one_pending_per_email",
+        recheck=lambda: _check_invitable(firm=firm, email=email),
+    ):
+        invitation = Invitation.objects.create(
+            firm=firm, email=email, role=role, invited_by=by.user
+        )
     activity_record(
         firm=firm,
         by=by.user,
@@ -150,12 +170,30 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     return membership
 
 
+def _check_no_account(email: str) -> None:
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError(
+            _("An account with this e-mail address exists already: sign in instead.")
+        )
+
+
+def account_create(*, email: str, password: str, full_name: str, language: str) -> User:
+    """Create an account from an invitation link (firm team or company portal)."""
+    _check_no_account(email)
+    with unique_or_error(
+        User, "email", "user_email_ci_unique", recheck=lambda: _check_no_account(email)
+    ):
+        return User.objects.create_user(
+            email=email, password=password, full_name=full_name, language=language
+        )
+
+
 @transaction.atomic
 def invitation_accept_new_account(
     *, invitation: Invitation, password: str, full_name: str, language: str
 ) -> User:
     """Create the invitee's account with the invited address, and join the firm."""
-    user = User.objects.create_user(
+    user = account_create(
         email=invitation.email, password=password, full_name=full_name, language=language
     )
     invitation_accept(invitation=invitation, user=user)
@@ -296,6 +334,8 @@ def primary_admin_transfer(*, firm: Firm, to: Membership, by: Membership) -> Mem
     if to.firm_id != firm.pk or not to.is_active:
         raise ValidationError(_("Choose an active member of the team."))
     current = Membership.objects.select_for_update(of=("self",)).get(pk=by.pk)
+    # A handover submitted at the same moment went first: `by` is no longer primary.
+    require_primary_admin(current, firm=firm)
     current.role = Role.ADMIN
     current.save(update_fields=["role"])
     to.role = Role.PRIMARY_ADMIN

@@ -32,8 +32,17 @@ from practice.forms import (
 from practice.models import BillingProfile, ClientAccess
 from practice.permissions import admin_required, require_admin, require_primary_admin
 from practice.signing import LinkError
+from practice.submissions import submit_once
 from practice.tenancy import firm_scope
-from practice.web import csv_delimiter, csv_lines, csv_response, errors_to_messages, partial
+from practice.web import (
+    apply_errors,
+    csv_delimiter,
+    csv_lines,
+    csv_response,
+    errors_to_messages,
+    form_token,
+    partial,
+)
 
 
 def _set_language_cookie(response, language: str):
@@ -90,10 +99,18 @@ def firm_picker(request):
 def firm_create(request):
     form = FirmForm(request.POST or None, initial={"language": request.LANGUAGE_CODE})
     if request.method == "POST" and form.is_valid():
-        firm = services.firm_create(by=request.user, **form.cleaned_data)
-        messages.success(request, _("Your firm is ready. You are its primary admin."))
-        return redirect("firm_home", firm_slug=firm.slug)
-    return render(request, "practice/firm_create.html", {"form": form})
+
+        def create() -> str:
+            firm = services.firm_create(by=request.user, **form.cleaned_data)
+            messages.success(request, _("Your firm is ready. You are its primary admin."))
+            return reverse("firm_home", kwargs={"firm_slug": firm.slug})
+
+        url, _created = submit_once(
+            user=request.user, token=request.POST.get("form_token", ""), create=create
+        )
+        return redirect(url)
+    context = {"form": form, "form_token": form_token(request)}
+    return render(request, "practice/firm_create.html", context)
 
 
 @require_POST
@@ -152,9 +169,14 @@ def invitation_accept(request, token: str):
                 return render(
                     request, "practice/invitation_invalid.html", {"reason": str(exc)}, status=410
                 )
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Welcome to %(firm)s.") % {"firm": invitation.firm.name})
-            return redirect("firm_home", firm_slug=invitation.firm.slug)
+            except ValidationError as exc:
+                apply_errors(signup_form, exc)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(
+                    request, _("Welcome to %(firm)s.") % {"firm": invitation.firm.name}
+                )
+                return redirect("firm_home", firm_slug=invitation.firm.slug)
     return render(
         request,
         "practice/invitation_accept.html",

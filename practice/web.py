@@ -7,6 +7,7 @@ from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 
+from practice import submissions
 from practice.csvutil import csv_row
 
 
@@ -35,6 +36,13 @@ def apply_errors(form, exc: ValidationError) -> None:
     else:
         for error in exc.messages:
             form.add_error(None, error)
+
+
+def form_token(request) -> str:
+    """The one-time token to render in a create form (practice.submissions): the
+    one sent back with a form shown again, or a new one."""
+    posted = request.POST.get("form_token", "") if request.method == "POST" else ""
+    return posted if submissions.valid_token(posted) else submissions.new_token()
 
 
 def errors_to_messages(request, exc: ValidationError) -> None:

@@ -12,7 +12,7 @@ from clients.companies.forms import FirmChoiceForm
 from practice import selectors as practice_selectors
 from practice.forms import SignUpForm
 from practice.signing import LinkError
-from practice.web import errors_to_messages
+from practice.web import apply_errors, errors_to_messages
 
 
 def _invalid(request, reason: str):
@@ -60,9 +60,14 @@ def portal_join(request, token: str):
                 )
             except LinkError as exc:
                 return _invalid(request, str(exc))
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Welcome to %(company)s.") % {"company": member.company})
-            return redirect("portal:overview", member.company_id)
+            except ValidationError as exc:
+                apply_errors(signup_form, exc)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(
+                    request, _("Welcome to %(company)s.") % {"company": member.company}
+                )
+                return redirect("portal:overview", member.company_id)
     return render(
         request,
         "clients/portal/join.html",

@@ -11,6 +11,7 @@ from clients.companies import tasks
 from clients.companies.services import check_actor, log_in_firms, log_member, member_of
 from clients.models import Client, Company, CompanyMember, _new_nonce
 from practice.models import Membership, User
+from practice.services import account_create
 from practice.signing import LinkError
 
 
@@ -77,7 +78,7 @@ def portal_signup_accept(
 ) -> User:
     """Create the invited person's account and accept the invitation with it; a
     LinkError leaves no account behind."""
-    user = User.objects.create_user(
+    user = account_create(
         email=member.email, password=password, full_name=full_name, language=language
     )
     portal_invitation_accept(member=member, user=user)

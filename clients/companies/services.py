@@ -22,6 +22,7 @@ from clients.models import (
 )
 from practice import clock
 from practice.activity import activity_record
+from practice.integrity import unique_or_error
 from practice.models import Membership, User
 from practice.tenancy import firm_scope, scopes_disabled
 from practice.validators import validate_not_card_number
@@ -119,6 +120,11 @@ def _clean_role(role: str) -> str:
     return role
 
 
+def _check_new_member(*, company: Company, email: str) -> None:
+    if CompanyMember.objects.filter(company=company, email__iexact=email).exists():
+        raise ValidationError({"email": _("This person is already in the company's team.")})
+
+
 @transaction.atomic
 def company_member_add(
     *,
@@ -136,11 +142,15 @@ def company_member_add(
         raise ValidationError({"full_name": _("Enter the person's name.")})
     validate_email(email)
     _clean_role(role)
-    if CompanyMember.objects.filter(company=company, email__iexact=email).exists():
-        raise ValidationError({"email": _("This person is already in the company's team.")})
-    member = CompanyMember.objects.create(
-        company=company, full_name=full_name, email=email, role=role
-    )
+    _check_new_member(company=company, email=email)
+    with unique_or_error(
+        CompanyMember,
+        "company_member_email_unique",
+        recheck=lambda: _check_new_member(company=company, email=email),
+    ):
+        member = CompanyMember.objects.create(
+            company=company, full_name=full_name, email=email, role=role
+        )
     log_member(
         firm=firm,
         user=user,
