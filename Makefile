@@ -25,6 +25,7 @@ messages: $(VENV)/.installed
 run: install
 	@mkdir -p var
 	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py broker_prepare
 	DEBUG=1 $(PY) manage.py demo_data
 	@echo ""; echo "Ledgerly runs at http://$(HOST):$(PORT)/  (Ctrl-C stops the web app and the worker)"; echo ""
 	@DEBUG=1 SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" bash -c 'trap "kill 0" EXIT; \

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from clients import access_views
 from clients.companies import link_views
-from practice import views
+from practice import activity_views, views
 from practice.forms import StyledPasswordResetForm, StyledSetPasswordForm
 from subscriptions.clientapps.views import time_invitation_accept
 
@@ -38,8 +38,8 @@ firm_patterns = [
         name="member_clients_remove",
     ),
     path("team/primary-admin/", views.primary_admin_transfer, name="primary_admin_transfer"),
-    path("activity/", views.activity, name="activity"),
-    path("activity/export.csv", views.activity_export, name="activity_export"),
+    path("activity/", activity_views.activity, name="activity"),
+    path("activity/export.csv", activity_views.activity_export, name="activity_export"),
     path("settings/", views.firm_settings, name="firm_settings"),
     path("settings/billing/", views.billing_profile, name="billing_profile"),
     path("clients/", include(("clients.urls", "clients"))),
