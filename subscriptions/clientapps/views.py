@@ -83,7 +83,7 @@ def apps(request, firm_slug):
     catalogue, resume a setup in progress."""
     q = request.GET.get("q", "")
     client = _client_from(request)
-    results = app_selectors.client_search(firm=request.firm, q=q)
+    results = app_selectors.client_search(firm=request.firm, q=q, membership=request.membership)
     if htmx_target(request) == "client-results":
         return render(
             request,
@@ -104,7 +104,9 @@ def apps(request, firm_slug):
             "results": results,
             "client": client,
             "products": products,
-            "in_progress": app_selectors.setups_in_progress(firm=request.firm),
+            "in_progress": app_selectors.setups_in_progress(
+                firm=request.firm, membership=request.membership
+            ),
             "pick_url": request.path,
             "app_code": "",
         },
@@ -117,7 +119,11 @@ def app_get(request, firm_slug):
     product = _app_product(request)
     client = _client_from(request)
     q = request.GET.get("q", "")
-    results = app_selectors.client_search(firm=request.firm, q=q) if client is None else []
+    results = (
+        app_selectors.client_search(firm=request.firm, q=q, membership=request.membership)
+        if client is None
+        else []
+    )
     if htmx_target(request) == "client-results":
         return render(
             request,
@@ -186,7 +192,13 @@ def time_pro_account(request, firm_slug):
     """Connect the firm's Time pro account (once per firm, admins)."""
     form = ProAccountForm(request.POST or None)
     back = request.POST.get("setup") or request.GET.get("setup")
-    setup = app_selectors.access_setup_by_id(firm=request.firm, setup_id=back) if back else None
+    setup = (
+        app_selectors.access_setup_by_id(
+            firm=request.firm, setup_id=back, membership=request.membership
+        )
+        if back
+        else None
+    )
     existing = app_selectors.time_pro_account(firm=request.firm)
     status = 200
     if request.method == "POST":
@@ -404,7 +416,9 @@ def _save_step(request, setup: AppSetup, step: str):
 def app_setup(request, firm_slug, setup_id):
     """One step of the setup wizard. `step` (query or form) picks a step already
     reached, so earlier steps can be revisited; saving moves on to the next."""
-    setup = app_selectors.access_setup_by_id(firm=request.firm, setup_id=setup_id)
+    setup = app_selectors.access_setup_by_id(
+        firm=request.firm, setup_id=setup_id, membership=request.membership
+    )
     step = request.POST.get("step") or request.GET.get("step") or setup.step
     if not _reached(setup, step):
         step = setup.step
@@ -451,7 +465,9 @@ def _bound_form(request, setup, step):
 @require_GET
 def app_setup_import(request, firm_slug, setup_id):
     """Progress of the team-member import, polled by the page until it is done."""
-    setup = app_selectors.access_setup_by_id(firm=request.firm, setup_id=setup_id)
+    setup = app_selectors.access_setup_by_id(
+        firm=request.firm, setup_id=setup_id, membership=request.membership
+    )
     context = {"setup": setup}
     if setup.import_status in (ImportStatus.DONE, ImportStatus.NONE):
         return HttpResponseStopPolling(render_to_string(PROGRESS, context, request=request))
