@@ -27,8 +27,28 @@ def reach_condition(membership: Membership) -> Q | None:
     return _assigned_only(membership)
 
 
-def clients_reachable(*, membership: Membership) -> QuerySet[Client]:
+def reachable_ids(membership: Membership) -> QuerySet | None:
+    """The ids of the clients a restricted member reaches, as one subquery driven
+    by the assignment table (live grants, plus the clients they lead); None when
+    they reach all. Counting through it reads only those clients, where the
+    condition of `reach_condition` alone would test every client of the firm."""
+    if membership.reaches_all_clients:
+        return None
+    granted = ClientAssignment.objects.filter(
+        live_grants(), firm=membership.firm_id, membership=membership
+    ).values("client_id")
+    led = Client.objects.filter(firm=membership.firm_id, lead_accountant=membership).values("pk")
+    return granted.union(led, all=True)
+
+
+def clients_reachable(*, membership: Membership, to_count: bool = False) -> QuerySet[Client]:
+    """The clients the member reaches. The default form suits reading rows in an
+    index's order (it stops after a page); `to_count=True` gives the same clients
+    driven by the assignment table, for counting or reading all of them."""
     clients = Client.objects.filter(firm=membership.firm_id)
+    if to_count:
+        ids = reachable_ids(membership)
+        return clients if ids is None else clients.filter(pk__in=ids)
     condition = reach_condition(membership)
     return clients if condition is None else clients.filter(condition)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clients import access_views, profile_views, team_views, views
+from clients import access_views, leaver_views, profile_views, team_views, views
 
 urlpatterns = [
     path("", views.client_list, name="list"),
@@ -8,6 +8,12 @@ urlpatterns = [
     path("export/", views.client_export, name="export"),
     path("bulk/", views.client_bulk, name="bulk"),
     path("columns/", views.client_columns, name="columns"),
+    path("team/<int:membership_id>/report/", leaver_views.member_report, name="member_report"),
+    path(
+        "team/<int:membership_id>/report.csv",
+        leaver_views.member_report_csv,
+        name="member_report_csv",
+    ),
     path("<int:client_id>/", views.client_detail, name="detail"),
     path("<int:client_id>/row/", profile_views.client_row, name="row"),
     path("<int:client_id>/edit/", profile_views.client_edit, name="edit"),

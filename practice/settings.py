@@ -225,6 +225,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "billing.tasks.statements_generate_due",
         "schedule": crontab(minute=30, hour=2),
     },
+    "clients-access-expiry": {
+        "task": "clients.tasks.assignments_expire_due",
+        "schedule": crontab(minute=5, hour=0),
+    },
     "subscriptions-pending-enrolments": {
         "task": "subscriptions.tasks.enrolments_sweep",
         "schedule": 600.0,

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from clients.access import clients_for_billing
+from clients.access import can_reach, clients_for_billing
 from clients.models import BillingChoice, Client, normalize_search
 from practice import clock
 from practice.models import BillingProfile, Firm, Membership
@@ -44,11 +45,17 @@ def client_has_wholesale(*, client: Client) -> bool:
     )
 
 
-def access_subscription_by_id(*, firm: Firm, subscription_id) -> Subscription:
-    """One of the firm's subscriptions; Http404 alike for a missing and another firm's."""
-    return get_in_firm_or_404(
+def access_subscription_by_id(
+    *, firm: Firm, subscription_id, membership: Membership | None = None
+) -> Subscription:
+    """One of the firm's subscriptions; Http404 alike for a missing one, another
+    firm's, and (given `membership`) one of a client the member may not reach (R31)."""
+    subscription = get_in_firm_or_404(
         Subscription.objects.select_related("client", "product"), firm=firm, pk=subscription_id
     )
+    if membership is not None and not can_reach(membership=membership, client=subscription.client):
+        raise Http404("No such object.")
+    return subscription
 
 
 def live_plan(client: Client) -> Subscription | None:

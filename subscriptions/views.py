@@ -38,7 +38,9 @@ def _client(request, client_id) -> Client:
 
 
 def _subscription(request, subscription_id) -> Subscription:
-    return selectors.access_subscription_by_id(firm=request.firm, subscription_id=subscription_id)
+    return selectors.access_subscription_by_id(
+        firm=request.firm, subscription_id=subscription_id, membership=request.membership
+    )
 
 
 def compare(request, firm_slug):

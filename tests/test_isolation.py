@@ -239,3 +239,110 @@ def test_public_pages_answer_without_error(client):
     for name in ("login", "password_reset", "password_reset_done", "password_reset_complete"):
         response = client.get(reverse(name))
         assert response.status_code == 200, name
+
+
+# Client access (R30, R31) ------------------------------------------------------
+# A member restricted to their assigned clients gets, for every URL addressing a
+# client or something of one client, 404 for a client of their own firm they are
+# not assigned to: exactly like a missing one. kwarg -> builds the object of
+# `client` and returns the value for the URL.
+
+
+def _of_client_company_member(client):
+    from clients.models import Company, CompanyMember
+
+    company = Company.objects.create(name=f"Company of {client.display_name}")
+    client.company_account = company
+    client.save(update_fields=["company_account"])
+    return CompanyMember.objects.create(
+        company=company, full_name="Someone", email=f"someone{client.pk}@example.test"
+    ).pk
+
+
+def _of_client_subscription(client):
+    from tests.subscriptions.factories import SubscriptionFactory
+
+    return SubscriptionFactory(client=client).pk
+
+
+def _of_client_setup(client):
+    from tests.subscriptions.factories import app_setup_for
+
+    return app_setup_for(client.firm, client=client).pk
+
+
+CLIENT_OWNED = {
+    "client_id": lambda client: client.pk,
+    "member_id": _of_client_company_member,
+    "subscription_id": _of_client_subscription,
+    "setup_id": _of_client_setup,
+}
+CLIENT_ROUTES = [r for r in FIRM_ROUTES if set(r[2]) & set(CLIENT_OWNED)]
+
+
+def test_every_client_scoped_url_kwarg_is_known():
+    """A new kwarg naming something of one client must join CLIENT_OWNED."""
+    assert {"client_id", "subscription_id", "setup_id"} <= {
+        k for _route, _name, kwargs in CLIENT_ROUTES for k in kwargs
+    }
+    assert len(CLIENT_ROUTES) >= 15
+
+
+@pytest.fixture
+def restricted_member(db):
+    """A standard member restricted to assigned clients, with one assigned client
+    and one of the same firm not assigned, each with one object of each kind."""
+    from clients.models import ClientAssignment
+    from practice.models import ClientAccess
+    from tests.practice.factories import FirmFactory
+
+    with scopes_disabled():
+        firm = FirmFactory()
+        owner = MembershipFactory(firm=firm, role="primary_admin")
+        member = MembershipFactory(firm=firm, client_access=ClientAccess.ASSIGNED)
+        assigned = ClientFactory(firm=firm, lead_accountant=owner)
+        other = ClientFactory(firm=firm, lead_accountant=owner)
+        ClientAssignment.objects.create(firm=firm, client=assigned, membership=member)
+        objects = {
+            name: {key: build(client) for key, build in CLIENT_OWNED.items()}
+            for name, client in (("assigned", assigned), ("other", other))
+        }
+    return firm, member, objects
+
+
+@pytest.mark.django_db
+def test_r31_a_restricted_member_gets_404_for_every_client_url_of_an_unassigned_client(
+    client, restricted_member
+):
+    """Exactly like a missing object: 404, or for an admins-only page the same 403
+    a missing id gets (admins reach every client, so a restricted member never
+    gets past it)."""
+    firm, member, objects = restricted_member
+    client.force_login(member.user)
+    missing_ids = dict.fromkeys(CLIENT_OWNED, 987654321)
+    leaks = []
+    for route, name, kwargs in CLIENT_ROUTES:
+        unassigned = _get_or_post(client, _url(name, firm, objects["other"], kwargs))
+        missing = _get_or_post(client, _url(name, firm, missing_ids, kwargs))
+        if missing.status_code not in (403, 404) or unassigned.status_code != missing.status_code:
+            leaks.append((route, unassigned.status_code, missing.status_code))
+    assert not leaks, leaks
+
+
+@pytest.mark.django_db
+def test_r31_a_restricted_member_reaches_the_client_urls_of_an_assigned_client(
+    client, restricted_member
+):
+    """The same URLs for the assigned client do not answer 404: the test above
+    can't pass because every URL would 404 anyway."""
+    firm, member, objects = restricted_member
+    client.force_login(member.user)
+    reached = []
+    for route, name, kwargs in CLIENT_ROUTES:
+        response = _get_or_post(client, _url(name, firm, objects["assigned"], kwargs))
+        if response.status_code != 404:
+            reached.append(route)
+    assert reached, "no client URL answered for the assigned client"
+    # Admin-only pages answer 403 to a standard member, others answer; none is 404.
+    missing = [r for r, _n, _k in CLIENT_ROUTES if r not in reached]
+    assert not missing, missing

@@ -4,9 +4,11 @@ import datetime
 import secrets
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clients.access import can_reach, clients_reachable
 from clients.models import Client, ClientStatus, CompanyMember, normalize_search
 from practice.models import Firm, Membership, Role, User
 from practice.signing import LinkError, link_read, link_token, link_url, superseded
@@ -45,9 +47,12 @@ def active_team(client: Client) -> list[CompanyMember]:
     )
 
 
-def client_search(*, firm: Firm, q: str, limit: int = PICKER_LIMIT) -> list[Client]:
+def client_search(
+    *, firm: Firm, q: str, limit: int = PICKER_LIMIT, membership: Membership | None = None
+) -> list[Client]:
     """Active clients whose name contains `q` or whose client number starts with it,
-    at most `limit` of them: the picker never loads the whole client list."""
+    at most `limit` of them: the picker never loads the whole client list. Given
+    `membership`, only the clients they reach (R31)."""
     # The database refuses NUL characters in text: a crafted query would 500.
     q = (q or "").replace("\x00", "").strip()
     if not q:
@@ -57,7 +62,8 @@ def client_search(*, firm: Firm, q: str, limit: int = PICKER_LIMIT) -> list[Clie
     if name:
         condition |= Q(search_name__contains=name)
     return list(
-        Client.objects.filter(firm=firm, status=ClientStatus.ACTIVE)
+        (Client.objects if membership is None else clients_reachable(membership=membership))
+        .filter(firm=firm, status=ClientStatus.ACTIVE)
         .filter(condition)
         .only("pk", "display_name", "client_number", "search_name", "firm_id")
         .order_by("search_name", "pk")[:limit]
@@ -68,13 +74,17 @@ def _setups(firm: Firm) -> QuerySet[AppSetup]:
     return AppSetup.objects.filter(firm=firm).select_related("client", "product", "subscription")
 
 
-def access_setup_by_id(*, firm: Firm, setup_id) -> AppSetup:
-    """One of the firm's app setups; Http404 alike for a missing and another firm's."""
-    return get_in_firm_or_404(
+def access_setup_by_id(*, firm: Firm, setup_id, membership: Membership | None = None) -> AppSetup:
+    """One of the firm's app setups; Http404 alike for a missing one, another firm's,
+    and (given `membership`) one for a client the member may not reach (R31)."""
+    setup = get_in_firm_or_404(
         AppSetup.objects.select_related("client", "product", "subscription", "firm"),
         firm=firm,
         pk=setup_id,
     )
+    if membership is not None and not can_reach(membership=membership, client=setup.client):
+        raise Http404("No such object.")
+    return setup
 
 
 def setup_of(*, firm: Firm, client: Client, product: Product) -> AppSetup | None:
@@ -82,10 +92,14 @@ def setup_of(*, firm: Firm, client: Client, product: Product) -> AppSetup | None
     return AppSetup.objects.filter(firm=firm, client=client, product=product).first()
 
 
-def setups_in_progress(*, firm: Firm, limit: int = 20) -> list[AppSetup]:
-    return list(
-        _setups(firm).exclude(status=SetupStatus.ACTIVE).order_by("-updated_at", "-pk")[:limit]
-    )
+def setups_in_progress(
+    *, firm: Firm, limit: int = 20, membership: Membership | None = None
+) -> list[AppSetup]:
+    """Setups not finished yet; given `membership`, of the clients they reach (R31)."""
+    setups = _setups(firm).exclude(status=SetupStatus.ACTIVE)
+    if membership is not None and not membership.reaches_all_clients:
+        setups = setups.filter(client__in=clients_reachable(membership=membership).values("pk"))
+    return list(setups.order_by("-updated_at", "-pk")[:limit])
 
 
 def client_app_setups(*, client: Client) -> list[AppSetup]:

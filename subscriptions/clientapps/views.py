@@ -57,6 +57,12 @@ def _client_from(request, key: str = "client") -> Client | None:
     return client_access.access_client_by_id(membership=request.membership, client_id=value)
 
 
+def _setup(request, setup_id):
+    return app_selectors.access_setup_by_id(
+        firm=request.firm, setup_id=setup_id, membership=request.membership
+    )
+
+
 def _app_product(request) -> Product:
     code = request.POST.get("app") or request.GET.get("app") or ""
     for product in app_selectors.app_products():
@@ -83,7 +89,7 @@ def apps(request, firm_slug):
     catalogue, resume a setup in progress."""
     q = request.GET.get("q", "")
     client = _client_from(request)
-    results = app_selectors.client_search(firm=request.firm, q=q)
+    results = app_selectors.client_search(firm=request.firm, q=q, membership=request.membership)
     if htmx_target(request) == "client-results":
         return render(
             request,
@@ -104,7 +110,9 @@ def apps(request, firm_slug):
             "results": results,
             "client": client,
             "products": products,
-            "in_progress": app_selectors.setups_in_progress(firm=request.firm),
+            "in_progress": app_selectors.setups_in_progress(
+                firm=request.firm, membership=request.membership
+            ),
             "pick_url": request.path,
             "app_code": "",
         },
@@ -117,7 +125,11 @@ def app_get(request, firm_slug):
     product = _app_product(request)
     client = _client_from(request)
     q = request.GET.get("q", "")
-    results = app_selectors.client_search(firm=request.firm, q=q) if client is None else []
+    results = (
+        app_selectors.client_search(firm=request.firm, q=q, membership=request.membership)
+        if client is None
+        else []
+    )
     if htmx_target(request) == "client-results":
         return render(
             request,
@@ -186,7 +198,7 @@ def time_pro_account(request, firm_slug):
     """Connect the firm's Time pro account (once per firm, admins)."""
     form = ProAccountForm(request.POST or None)
     back = request.POST.get("setup") or request.GET.get("setup")
-    setup = app_selectors.access_setup_by_id(firm=request.firm, setup_id=back) if back else None
+    setup = _setup(request, back) if back else None
     existing = app_selectors.time_pro_account(firm=request.firm)
     status = 200
     if request.method == "POST":
@@ -404,7 +416,7 @@ def _save_step(request, setup: AppSetup, step: str):
 def app_setup(request, firm_slug, setup_id):
     """One step of the setup wizard. `step` (query or form) picks a step already
     reached, so earlier steps can be revisited; saving moves on to the next."""
-    setup = app_selectors.access_setup_by_id(firm=request.firm, setup_id=setup_id)
+    setup = _setup(request, setup_id)
     step = request.POST.get("step") or request.GET.get("step") or setup.step
     if not _reached(setup, step):
         step = setup.step
@@ -451,7 +463,7 @@ def _bound_form(request, setup, step):
 @require_GET
 def app_setup_import(request, firm_slug, setup_id):
     """Progress of the team-member import, polled by the page until it is done."""
-    setup = app_selectors.access_setup_by_id(firm=request.firm, setup_id=setup_id)
+    setup = _setup(request, setup_id)
     context = {"setup": setup}
     if setup.import_status in (ImportStatus.DONE, ImportStatus.NONE):
         return HttpResponseStopPolling(render_to_string(PROGRESS, context, request=request))

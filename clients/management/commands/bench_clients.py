@@ -1,4 +1,5 @@
-"""Benchmark of the client list and export at 100,000 clients (R13).
+"""Benchmark of the client list and export at 100,000 clients (R13), and of the
+list for a member restricted to 5,000 of them (R30, R31).
 
 Run against PostgreSQL: DATABASE_URL=postgres://... manage.py bench_clients
 Prints one figure per line as `name value unit`."""
@@ -15,11 +16,23 @@ from django.test import Client as TestClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from clients.models import Client, ClientStatus, ClientType, new_company_id, normalize_search
-from practice.models import Firm, Membership, Role, User
+from clients.models import (
+    Client,
+    ClientAssignment,
+    ClientStatus,
+    ClientType,
+    new_company_id,
+    normalize_search,
+)
+from practice.models import ClientAccess, Firm, Membership, Role, User
 from practice.tenancy import firm_scope
 
 BENCH_SLUG = "bench-clients"
+RESTRICTED_EMAIL = "bench-restricted@bench.ledgerly.test"
+RESTRICTED_CLIENTS = 5_000
+# The figures measured for the restricted member too, to compare with the same
+# request of an unrestricted one.
+RESTRICTED_CASES = ("first_page", "name_search", "number_search", "last_page")
 WORDS = [
     "Boulangerie",
     "Garage",
@@ -92,26 +105,33 @@ class Command(BaseCommand):
             ("list_sort_client_number", "?sort=client_number"),
             ("list_last_page", "?last=1"),
         ]
-        htmx = {"HX-Request": "true", "HX-Target": "client-results"}
+        p95s = {}
         for name, query in cases:
-            timings = []
-            for i in range(n + 3):
-                start = time.perf_counter()
-                response = web.get(base + query, headers=htmx if i % 2 else {})
-                elapsed = (time.perf_counter() - start) * 1000
-                assert response.status_code == 200, (name, response.status_code)
-                if i >= 3:  # warm-up
-                    timings.append(elapsed)
-            timings.sort()
-            p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
-            self.stdout.write(f"{name}_p50 {statistics.median(timings):.1f} ms")
-            self.stdout.write(f"{name}_p95 {p95:.1f} ms")
+            p50, p95s[name] = self._time(web, base + query, n, name)
+            self.stdout.write(f"{name}_p50 {p50:.1f} ms")
+            self.stdout.write(f"{name}_p95 {p95s[name]:.1f} ms")
         counts = []
         for _name, query in cases:
             with CaptureQueriesContext(connection) as ctx:
                 web.get(base + query)
             counts.append(len(ctx))
         self.stdout.write(f"list_sql_queries {max(counts)} queries")
+        reset_queries()
+
+        restricted = TestClient(secure=True)
+        restricted.force_login(self._restricted(firm, sample).user)
+        ratios, restricted_counts = [], []
+        for figure in RESTRICTED_CASES:
+            query = dict(cases)[f"list_{figure}"]
+            name = f"list_restricted_{figure}"
+            _p50, p95 = self._time(restricted, base + query, n, name)
+            self.stdout.write(f"{name}_p95 {p95:.1f} ms")
+            ratios.append(p95 / p95s[f"list_{figure}"])
+            with CaptureQueriesContext(connection) as ctx:
+                restricted.get(base + query)
+            restricted_counts.append(len(ctx))
+        self.stdout.write(f"list_restricted_vs_all_ratio {max(ratios):.2f} x")
+        self.stdout.write(f"list_restricted_sql_queries {max(restricted_counts)} queries")
         reset_queries()
 
         export = reverse("clients:export", kwargs={"firm_slug": firm.slug})
@@ -129,6 +149,45 @@ class Command(BaseCommand):
         self.stdout.write(f"export_size {size / 1_000_000:.1f} MB")
         self.stdout.write(f"peak_rss {rss_after / 1024:.0f} MB")
         self.stdout.write(f"export_rss_growth {(rss_after - rss_before) / 1024:.0f} MB")
+
+    def _time(self, web, url: str, n: int, name: str) -> tuple[float, float]:
+        """(p50, p95) in ms of `n` requests after a warm-up, half of them htmx swaps."""
+        htmx = {"HX-Request": "true", "HX-Target": "client-results"}
+        timings = []
+        for i in range(n + 3):
+            start = time.perf_counter()
+            response = web.get(url, headers=htmx if i % 2 else {})
+            elapsed = (time.perf_counter() - start) * 1000
+            assert response.status_code == 200, (name, response.status_code)
+            if i >= 3:  # warm-up
+                timings.append(elapsed)
+        timings.sort()
+        return statistics.median(timings), timings[max(0, int(len(timings) * 0.95) - 1)]
+
+    def _restricted(self, firm, sample: Client) -> Membership:
+        """A standard member restricted to assigned clients, leading none, assigned to
+        RESTRICTED_CLIENTS clients spread over the firm (the number search's sample
+        among them), the assignments created in bulk."""
+        with firm_scope(firm):
+            user, _ = User.objects.get_or_create(
+                email=RESTRICTED_EMAIL, defaults={"full_name": "Bench Restricted"}
+            )
+            member, _ = Membership.objects.get_or_create(
+                firm=firm,
+                user=user,
+                defaults={"role": Role.STANDARD, "client_access": ClientAccess.ASSIGNED},
+            )
+            if ClientAssignment.objects.filter(firm=firm, membership=member).exists():
+                return member
+            ids = list(Client.objects.filter(firm=firm).values_list("pk", flat=True))
+            chosen = set(random.Random(7).sample(ids, RESTRICTED_CLIENTS - 1)) | {sample.pk}
+            grants = [ClientAssignment(firm=firm, client_id=pk, membership=member) for pk in chosen]
+            with transaction.atomic():
+                ClientAssignment.objects.bulk_create(grants, batch_size=5000)
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE clients_clientassignment")
+        return member
 
     def _firm(self, count: int):
         settings.DEBUG = False
