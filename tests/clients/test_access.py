@@ -518,3 +518,13 @@ def test_r32_leaver_report_in_french(client_for, firm, primary_admin, restricted
     assert "<h1>Rapport d'accès : " in html
     rows = read_csv(web.get(csv_url, headers={"Accept-Language": "fr"}))
     assert rows[0][0] == "Partie" and rows[1][0] == "Accès possible"
+
+
+def test_r32_the_team_page_links_each_member_to_their_access_report(
+    firm, primary_admin, standard_member, client_for
+):
+    from django.urls import reverse
+
+    body = client_for(primary_admin).get(reverse("team", args=[firm.slug])).content.decode()
+    report = reverse("clients:member_report", args=[firm.slug, standard_member.pk])
+    assert f'href="{report}"' in body
