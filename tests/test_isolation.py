@@ -307,7 +307,14 @@ def restricted_member(db):
             name: {key: build(client) for key, build in CLIENT_OWNED.items()}
             for name, client in (("assigned", assigned), ("other", other))
         }
+        # Pages of a member's clients (the team side) name a member of the firm too.
+        for ids in objects.values():
+            ids["membership_id"] = owner.pk
     return firm, member, objects
+
+
+def firm_member_id(objects) -> int:
+    return objects["other"]["membership_id"]
 
 
 @pytest.mark.django_db
@@ -319,7 +326,10 @@ def test_r31_a_restricted_member_gets_404_for_every_client_url_of_an_unassigned_
     gets past it)."""
     firm, member, objects = restricted_member
     client.force_login(member.user)
-    missing_ids = dict.fromkeys(CLIENT_OWNED, 987654321)
+    missing_ids = {
+        **dict.fromkeys(CLIENT_OWNED, 987654321),
+        "membership_id": firm_member_id(objects),
+    }
     leaks = []
     for route, name, kwargs in CLIENT_ROUTES:
         unassigned = _get_or_post(client, _url(name, firm, objects["other"], kwargs))
