@@ -68,7 +68,7 @@ def job_detail(request, firm_slug, job_id):
     second; the finished partial answers 286 so polling stops (R28)."""
     job = selectors.access_import_job_by_id(firm=request.firm, job_id=job_id)
     services.require_import_access(request.membership)
-    context = {"job": job}
+    context = {"job": job, "stalled": selectors.import_job_stalled(job)}
     if job.is_finished:
         context["changes"] = selectors.import_job_rows(job=job, outcome=RowOutcome.UPDATED)
         context["failures"] = selectors.import_job_rows(job=job, outcome=RowOutcome.FAILED)

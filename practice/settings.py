@@ -217,6 +217,8 @@ if not REDIS_URL:
     }
     for _folder in (_broker_dir, VAR_DIR / "broker-control"):
         _folder.mkdir(parents=True, exist_ok=True)
+# The queue tasks go to and workers read (several deployments may share one Redis).
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -246,6 +248,13 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+# An import whose heartbeat is older than this lost its worker: it is queued again
+# when a worker starts (and by beat every minute).
+IMPORT_STALE_SECONDS = int(os.environ.get("IMPORT_STALE_SECONDS", "120"))
+# Workers stamp a heartbeat this often; pages waiting on background work say the
+# jobs are not running when none was heard from for WORKER_SILENT_SECONDS.
+WORKER_HEARTBEAT_SECONDS = int(os.environ.get("WORKER_HEARTBEAT_SECONDS", "30"))
+WORKER_SILENT_SECONDS = int(os.environ.get("WORKER_SILENT_SECONDS", "120"))
 CELERY_BEAT_SCHEDULE["imports-requeue-stale"] = {
     "task": "imports.tasks.imports_requeue_stale",
     "schedule": 60.0,
