@@ -1,12 +1,19 @@
 import os
 
 from celery import Celery, bootsteps
+from celery.signals import task_postrun, task_prerun
+
+from practice import logs
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "practice.settings")
 
 app = Celery("practice")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Every log line of a task carries its id (and its firm, see practice.logs).
+task_prerun.connect(logs.task_started, dispatch_uid="practice-logs")
+task_postrun.connect(logs.task_finished, dispatch_uid="practice-logs")
 
 
 class WorkerHeartbeat(bootsteps.StartStopStep):

@@ -1,10 +1,11 @@
 """Settings, read from the environment.
 
-DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, SITE_URL and the mail
+DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, SITE_URL, the mail
 settings (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
-EMAIL_USE_TLS, DEFAULT_FROM_EMAIL). Without DATABASE_URL the app uses SQLite in
-var/; without REDIS_URL the Celery broker is a folder on disk, so `make run`
-needs neither server.
+EMAIL_USE_TLS, DEFAULT_FROM_EMAIL), errors and logs (ADMINS, SENTRY_DSN,
+LOG_LEVEL, LOG_FORMAT) and limits (IMPORT_MAX_BYTES, REQUEST_MAX_BYTES, ...).
+Without DATABASE_URL the app uses SQLite in var/; without REDIS_URL the Celery
+broker is a folder on disk, so `make run` needs neither server.
 """
 
 import os
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "practice.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "practice.uploads.UploadGateMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -287,10 +289,42 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
+# Logs: one line per record on stderr, as key=value pairs (LOG_FORMAT=kv) or JSON
+# lines (LOG_FORMAT=json), each with the request id, the task id and the firm.
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "kv").lower()
+if LOG_FORMAT not in {"kv", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be kv or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "filters": {"context": {"()": "practice.logs.LogContextFilter"}},
+    "formatters": {
+        "kv": {"()": "practice.logs.KeyValueFormatter"},
+        "json": {"()": "practice.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": LOG_FORMAT,
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+# Celery workers log through the configuration above.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Server errors reach someone: mailed to ADMINS (comma-separated addresses) and,
+# when SENTRY_DSN is set, reported to Sentry (requests and Celery tasks).
+ADMINS = env_list("ADMINS")
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from practice.logs import sentry_init
+
+    sentry_init(
+        SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", ""),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0") or 0),
+    )
