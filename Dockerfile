@@ -33,4 +33,4 @@ RUN DEBUG=0 SECRET_KEY=build-only-not-secret ALLOWED_HOSTS=localhost \
 USER ledgerly
 EXPOSE 8000
 # The web healthcheck lives in docker-compose.yml: worker and beat share this image.
-CMD ["gunicorn", "practice.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "practice.wsgi"]

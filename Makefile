@@ -8,7 +8,7 @@ PYTHON ?= $(shell for p in python3.13 $$(ls -d $$HOME/.pyenv/versions/3.13*/bin/
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint messages bench clean
+.PHONY: install run test lint messages bench loadtest clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (python3.13 or python3.12 on PATH)."; exit 1; }
@@ -66,6 +66,14 @@ bench: install
 		ALLOWED_HOSTS="testserver,localhost,127.0.0.1" \
 		SECRET_KEY="$${SECRET_KEY:-bench-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz}" \
 		$(PY) manage.py bench
+
+# Needs PostgreSQL: DATABASE_URL=postgres://... make loadtest (LOAD_SECONDS=60 for a
+# shorter run). Migrates DATABASE_URL's database and adds the benchmark firm to it.
+loadtest: install
+	@DJANGO_SETTINGS_MODULE=practice.settings DEBUG=0 SECURE=0 STATIC_MANIFEST=0 \
+		ALLOWED_HOSTS="127.0.0.1,localhost" LOG_LEVEL=WARNING \
+		SECRET_KEY="$${SECRET_KEY:-load-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz}" \
+		bash -c '$(PY) manage.py migrate --noinput -v0 && $(PY) manage.py loadtest'
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache test-artifacts

@@ -5,12 +5,14 @@ class ImportsConfig(AppConfig):
     name = "imports"
 
     def ready(self):
+        from celery.signals import worker_ready
         from django.utils.translation import gettext_lazy as _
 
         from clients import signals
         from imports import receivers
 
         signals.client_history.connect(receivers.client_history, dispatch_uid="imports")
+        worker_ready.connect(receivers.worker_ready_requeue, dispatch_uid="imports-requeue")
 
         from practice.activity import register_verbs
 

@@ -3,8 +3,9 @@
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Case, F, Q, When
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from imports.models import (
     ImportStatus,
     RowOutcome,
 )
+from practice import clock
 from practice.csvutil import EXPORT_HEADERS, csv_row, escape_cell
 from practice.models import Firm, User
 from practice.tenancy import firm_scope, get_in_firm_or_404
@@ -37,6 +39,14 @@ def access_import_job_by_id(*, firm: Firm, job_id: int) -> ImportJob:
     """One import job of `firm`, with its author; Http404 alike for a missing
     job and another firm's."""
     return get_in_firm_or_404(ImportJob.objects.select_related("created_by"), firm=firm, pk=job_id)
+
+
+def import_job_stalled(job: ImportJob) -> bool:
+    """A running job whose worker has not reported for IMPORT_STALE_SECONDS: it
+    stopped, and the job resumes when a worker starts (imports.receivers)."""
+    if job.status != ImportStatus.RUNNING or job.heartbeat_at is None:
+        return False
+    return job.heartbeat_at < clock.now() - timedelta(seconds=settings.IMPORT_STALE_SECONDS)
 
 
 def import_job_rows(*, job: ImportJob, outcome: str, limit: int = PREVIEW_ROWS) -> list[ImportRow]:

@@ -5,7 +5,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +15,7 @@ from imports.models import ImportJob, ImportMode, ImportStatus
 from imports.parsing import ParseError, inspect
 from practice.activity import activity_record
 from practice.models import Firm, Membership
+from practice.uploads import too_large_message
 
 
 def require_import_access(membership: Membership) -> None:
@@ -38,10 +38,7 @@ def import_job_create(*, firm: Firm, upload: UploadedFile, mode: str, by: Member
         raise ValidationError(_("Choose “Check only” or “Import”."))
     max_bytes = settings.IMPORT_MAX_BYTES
     if upload.size is None or upload.size > max_bytes:
-        raise ValidationError(
-            _("The file is larger than the limit of %(limit)s.")
-            % {"limit": filesizeformat(max_bytes)}
-        )
+        raise ValidationError(too_large_message())
     stream = upload.open("rb")
     try:
         fmt, _rows = inspect(stream, max_rows=settings.IMPORT_MAX_ROWS)

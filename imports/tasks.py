@@ -34,9 +34,10 @@ def import_run_enqueue(job_id: int) -> None:
 
 @shared_task
 def imports_requeue_stale(stale_after: int | None = None) -> list[int]:
-    """Beat: re-queue (or fail, after several attempts) imports whose worker died."""
+    """Beat, and each worker as it starts: re-queue (or fail, after several
+    attempts) imports whose worker died."""
     if stale_after is None:
-        stale_after = getattr(settings, "IMPORT_STALE_SECONDS", 120)
+        stale_after = settings.IMPORT_STALE_SECONDS
     result = import_jobs_requeue_stale(stale_after=stale_after)
     for job_id in result.queued:
         import_run_enqueue(job_id)

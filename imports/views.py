@@ -12,6 +12,7 @@ from imports import selectors, services
 from imports.forms import UploadForm
 from imports.models import ImportJob, ImportMode, ImportStatus, RowOutcome
 from practice.csvutil import EXPORT_HEADERS
+from practice.uploads import accepts_uploads, too_large_message, upload_refused
 from practice.web import csv_response, errors_to_messages, htmx_partial, partial
 
 
@@ -19,6 +20,7 @@ def _limits() -> dict:
     return {"max_rows": settings.IMPORT_MAX_ROWS, "max_bytes": settings.IMPORT_MAX_BYTES}
 
 
+@accepts_uploads
 def index(request, firm_slug):
     """Upload page: the rules, the file, then "Check only" or "Import"."""
     services.require_import_access(request.membership)
@@ -26,7 +28,11 @@ def index(request, firm_slug):
     status = 200
     if request.method == "POST":
         mode = request.POST.get("mode", ImportMode.CHECK)
-        if form.is_valid():
+        if upload_refused(request):
+            # The upload was stopped at the limit: nothing of it was kept.
+            form.is_valid()
+            form.errors["file"] = form.error_class([too_large_message()])
+        elif form.is_valid():
             try:
                 job = services.import_job_create(
                     firm=request.firm,
@@ -62,7 +68,7 @@ def job_detail(request, firm_slug, job_id):
     second; the finished partial answers 286 so polling stops (R28)."""
     job = selectors.access_import_job_by_id(firm=request.firm, job_id=job_id)
     services.require_import_access(request.membership)
-    context = {"job": job}
+    context = {"job": job, "stalled": selectors.import_job_stalled(job)}
     if job.is_finished:
         context["changes"] = selectors.import_job_rows(job=job, outcome=RowOutcome.UPDATED)
         context["failures"] = selectors.import_job_rows(job=job, outcome=RowOutcome.FAILED)

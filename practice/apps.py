@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class PracticeConfig(AppConfig):
     name = "practice"
     verbose_name = _("Practice")
+
+    def ready(self):
+        from django.core.signals import request_finished, request_started
+
+        from practice import logs
+
+        request_started.connect(logs.request_context_clear, dispatch_uid="practice-logs")
+        request_finished.connect(logs.request_context_clear, dispatch_uid="practice-logs")

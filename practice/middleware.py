@@ -3,6 +3,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.urls import Resolver404, resolve
 
+from practice.logs import request_firm_set
 from practice.models import Membership
 from practice.tenancy import firm_scope, scopes_disabled
 
@@ -42,5 +43,6 @@ class TenantGateMiddleware:
             raise Http404("No such firm.")
         request.firm = membership.firm
         request.membership = membership
+        request_firm_set(membership.firm)
         with firm_scope(membership.firm):
             return self.get_response(request)

@@ -1,10 +1,11 @@
 """Settings, read from the environment.
 
-DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, SITE_URL and the mail
+DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, SITE_URL, the mail
 settings (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
-EMAIL_USE_TLS, DEFAULT_FROM_EMAIL). Without DATABASE_URL the app uses SQLite in
-var/; without REDIS_URL the Celery broker is a SQLite file in var/, so `make run`
-needs neither server.
+EMAIL_USE_TLS, DEFAULT_FROM_EMAIL), errors and logs (ADMINS, SENTRY_DSN,
+LOG_LEVEL, LOG_FORMAT) and limits (IMPORT_MAX_BYTES, REQUEST_MAX_BYTES, ...).
+Without DATABASE_URL the app uses SQLite in var/; without REDIS_URL the Celery
+broker is a SQLite file in var/, so `make run` needs neither server.
 """
 
 import os
@@ -60,7 +61,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "practice.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "practice.uploads.UploadGateMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -213,6 +216,8 @@ if not REDIS_URL:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # Writers wait for each other rather than fail with "database is locked".
     CELERY_BROKER_TRANSPORT_OPTIONS = {"connect_args": {"timeout": 30}}
+# The queue tasks go to and workers read (several deployments may share one Redis).
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -238,6 +243,21 @@ CELERY_BEAT_SCHEDULE: dict = {
 # Client-number imports (R27): uploads over these limits are refused before any work.
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "100000"))
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
+# Request bodies: a Content-Length over REQUEST_MAX_BYTES is refused (413) unread;
+# uploaded files stop being read past IMPORT_MAX_BYTES (see practice.uploads).
+REQUEST_MAX_BYTES = int(os.environ.get("REQUEST_MAX_BYTES", str(IMPORT_MAX_BYTES + 1024 * 1024)))
+FILE_UPLOAD_HANDLERS = [
+    "practice.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# An import whose heartbeat is older than this lost its worker: it is queued again
+# when a worker starts (and by beat every minute).
+IMPORT_STALE_SECONDS = int(os.environ.get("IMPORT_STALE_SECONDS", "120"))
+# Workers stamp a heartbeat this often; pages waiting on background work say the
+# jobs are not running when none was heard from for WORKER_SILENT_SECONDS.
+WORKER_HEARTBEAT_SECONDS = int(os.environ.get("WORKER_HEARTBEAT_SECONDS", "30"))
+WORKER_SILENT_SECONDS = int(os.environ.get("WORKER_SILENT_SECONDS", "120"))
 CELERY_BEAT_SCHEDULE["imports-requeue-stale"] = {
     "task": "imports.tasks.imports_requeue_stale",
     "schedule": 60.0,
@@ -270,10 +290,42 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
+# Logs: one line per record on stderr, as key=value pairs (LOG_FORMAT=kv) or JSON
+# lines (LOG_FORMAT=json), each with the request id, the task id and the firm.
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "kv").lower()
+if LOG_FORMAT not in {"kv", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be kv or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "filters": {"context": {"()": "practice.logs.LogContextFilter"}},
+    "formatters": {
+        "kv": {"()": "practice.logs.KeyValueFormatter"},
+        "json": {"()": "practice.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": LOG_FORMAT,
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+# Celery workers log through the configuration above.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Server errors reach someone: mailed to ADMINS (comma-separated addresses) and,
+# when SENTRY_DSN is set, reported to Sentry (requests and Celery tasks).
+ADMINS = env_list("ADMINS")
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from practice.logs import sentry_init
+
+    sentry_init(
+        SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", ""),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0") or 0),
+    )

@@ -18,5 +18,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 ALLOWED_HOSTS = ["*"]
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Test workers (tests/imports/test_worker_*.py) write Celery's own log to --logfile.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = True
 # Static files come from the finders in tests; no collected folder is needed.
 STATIC_ROOT = None

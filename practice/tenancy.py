@@ -11,6 +11,7 @@ from functools import wraps
 from django.http import Http404
 from django_scopes import scope, scopes_disabled
 
+from practice.logs import firm_logged
 from practice.models import Firm
 
 __all__ = ["firm_scope", "firm_task", "get_in_firm_or_404", "scope", "scopes_disabled"]
@@ -18,7 +19,8 @@ __all__ = ["firm_scope", "firm_task", "get_in_firm_or_404", "scope", "scopes_dis
 
 @contextmanager
 def firm_scope(firm):
-    with scope(firm=firm):
+    """The firm's scope; log lines written inside it name the firm."""
+    with scope(firm=firm), firm_logged(firm):
         yield firm
 
 
