@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
@@ -12,8 +13,9 @@ from imports import selectors, services
 from imports.forms import UploadForm
 from imports.models import ImportJob, ImportMode, ImportStatus, RowOutcome
 from practice.csvutil import EXPORT_HEADERS
+from practice.submissions import submit_once
 from practice.uploads import accepts_uploads, too_large_message, upload_refused
-from practice.web import csv_response, errors_to_messages, htmx_partial, partial
+from practice.web import csv_response, errors_to_messages, form_token, htmx_partial, partial
 
 
 def _limits() -> dict:
@@ -33,21 +35,30 @@ def index(request, firm_slug):
             form.is_valid()
             form.errors["file"] = form.error_class([too_large_message()])
         elif form.is_valid():
-            try:
+
+            def create() -> str:
                 job = services.import_job_create(
                     firm=request.firm,
                     upload=form.cleaned_data["file"],
                     mode=mode,
                     by=request.membership,
                 )
+                return reverse("imports:job", kwargs={"firm_slug": firm_slug, "job_id": job.pk})
+
+            try:
+                # A double click sends the file twice: one job, both answers lead to it.
+                url, _created = submit_once(
+                    user=request.user, token=request.POST.get("form_token", ""), create=create
+                )
             except ValidationError as exc:
                 for message in exc.messages:
                     form.add_error("file", message)
             else:
-                return redirect("imports:job", firm_slug=firm_slug, job_id=job.pk)
+                return redirect(url)
         status = 400
     context = {
         "form": form,
+        "form_token": form_token(request),
         "headers": EXPORT_HEADERS,
         "recent": selectors.import_jobs_recent(firm=request.firm, limit=5),
         **_limits(),

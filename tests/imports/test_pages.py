@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -333,3 +334,26 @@ def test_downloads_name_the_file_safely_whatever_the_upload_was_called(
         disposition = response["Content-Disposition"]
         assert disposition.startswith("attachment; filename*=utf-8''clients%20%22%C3%A9t%C3%A9%22")
         assert "\n" not in disposition and "X-Evil" not in response.headers
+
+
+def test_an_upload_sent_twice_makes_one_job(client_for, standard_member, make_client, firm):
+    """A double click on "Import" sends the file twice: one job, both answers lead to it."""
+    client = make_client(company_id="123456789")
+    web = client_for(standard_member)
+    form = web.get(reverse("imports:index", args=[firm.slug])).content.decode()
+    token = re.search(r'name="form_token" value="([^"]+)"', form).group(1)
+    data = csv_bytes([row(client, "N-1")])
+    answers = [
+        web.post(
+            reverse("imports:index", args=[firm.slug]),
+            {
+                "file": SimpleUploadedFile("c.csv", data, content_type="text/csv"),
+                "mode": "check",
+                "form_token": token,
+            },
+        )
+        for _ in range(2)
+    ]
+    assert job_count() == 1
+    assert answers[0].status_code == answers[1].status_code == 302
+    assert answers[0]["Location"] == answers[1]["Location"]
