@@ -80,7 +80,7 @@ def test_accept_by_signing_in_comes_back_to_the_invitation(client, client_for, f
     login_page = client.get(sign_in_href)
     assert login_page.context["next"] == path
     response = client.post(
-        sign_in_href, {"username": existing.email, "password": PASSWORD, "next": path}
+        sign_in_href, {"login": existing.email, "password": PASSWORD, "next": path}
     )
     assert response["Location"] == path
     assert client.get(path).status_code == 200
