@@ -73,7 +73,7 @@ urlpatterns = [
         account_views.moved("account_login"),
         name="password_reset_complete",
     ),
-    path("accounts/email/", account_views.moved("account_security")),
+    path("accounts/email/", account_views.moved("account_security"), name="account_email_moved"),
     path("accounts/security/", account_views.security, name="account_security"),
     path("accounts/2fa/", include("allauth.mfa.urls")),
     path("accounts/", include("allauth.account.urls")),
