@@ -37,6 +37,7 @@ NON_FIRM_URLS = {
     "portal:overview",
     "portal:team",
     "portal:member_add",
+    "portal:two_step_policy",
     "portal:primary_admin",
     "portal:member_edit",
     "portal:member_role",

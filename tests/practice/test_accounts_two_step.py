@@ -243,3 +243,30 @@ def test_an_enrolled_member_passes_the_policy_and_the_team_page_shows_it(
     Authenticator.objects.create(user=primary_admin.user, type=Authenticator.Type.TOTP, data={})
     page = client_for(primary_admin).get(reverse("team", args=[firm.slug])).content.decode()
     assert page.count('data-testid="two-step-badge"') == 2
+
+
+# The client portal -------------------------------------------------------------
+
+
+def test_a_company_admin_requires_two_step_in_the_portal(client_for, today_is):
+    from tests.clients.factories import CompanyMemberFactory
+
+    with scopes_disabled():
+        admin = CompanyMemberFactory(role="primary_admin", user=UserFactory())
+        person = CompanyMemberFactory(company=admin.company, role="standard", user=UserFactory())
+    company = admin.company
+    today_is(datetime.date(2026, 3, 1))
+    team = reverse("portal:team", args=[company.pk])
+    url = reverse("portal:two_step_policy", args=[company.pk])
+    client_for(person.user).post(url, {"two_step_required_from": "2026-03-10"})
+    company.refresh_from_db()
+    assert company.two_step_required_from is None  # not an admin
+
+    client_for(admin.user).post(url, {"two_step_required_from": "2026-03-10"})
+    company.refresh_from_db()
+    assert company.two_step_required_from == datetime.date(2026, 3, 10)
+    assert client_for(person.user).get(team).status_code == 200
+    today_is(datetime.date(2026, 3, 10))
+    assert client_for(person.user).get(team)["Location"] == reverse("mfa_index")
+    Authenticator.objects.create(user=person.user, type=Authenticator.Type.TOTP, data={})
+    assert client_for(person.user).get(team).status_code == 200
