@@ -117,3 +117,50 @@ def test_enrol_an_authenticator_app_then_sign_in_with_it(
 
     csp = [p for p in problems if "Content Security Policy" in p]
     assert not csp, csp
+
+
+def test_add_a_passkey_then_sign_in_with_it(page, live_server, login, primary_admin, artifacts):
+    """Passkeys work under the strict CSP: Chromium's virtual authenticator stands
+    in for a security key."""
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.set_viewport_size({"width": WIDTH, "height": 900})
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    login(page, live_server, primary_admin)
+    page.goto(live_server.url + reverse("mfa_add_webauthn"))
+    if urlsplit(page.url).path.startswith(reverse("account_reauthenticate")):
+        page.fill("input[name=password]", PASSWORD)
+        submit(page)
+    assert urlsplit(page.url).path == reverse("mfa_add_webauthn")
+    page.screenshot(path=str(artifacts / "accounts-add-passkey-en.png"), full_page=True)
+    page.fill("input[name=name]", "Laptop")
+    passkey = page.locator("input[name=passwordless]")
+    if passkey.count():
+        passkey.check()
+    with page.expect_navigation():
+        page.locator("#mfa_webauthn_add").click()
+    assert urlsplit(page.url).path != reverse("mfa_add_webauthn"), page.content()[:3000]
+
+    page.locator("#user-menu").click()
+    with page.expect_navigation():
+        page.locator(f"form[action='{reverse('logout')}'] button").click()
+    page.goto(live_server.url + reverse("login"))
+    with page.expect_navigation():
+        page.locator("#passkey_login").click()
+    assert urlsplit(page.url).path.startswith(f"/f/{primary_admin.firm.slug}/")
+    csp = [p for p in problems if "Content Security Policy" in p]
+    assert not csp, csp
