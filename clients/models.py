@@ -76,6 +76,9 @@ class Company(models.Model):
     wholesale_left_firm = models.ForeignKey(
         "practice.Firm", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    two_step_required_from = models.DateField(
+        _("two-step verification required from"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("client company")

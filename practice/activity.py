@@ -23,6 +23,8 @@ from practice.templatetags.money import format_money
 VERB_SENTENCES = {
     "firm.created": _("Created the firm %(target)s"),
     "firm.updated": _("Changed the firm settings"),
+    "firm.two_step_required": _("Required two-step verification for every member from %(target)s"),
+    "firm.two_step_not_required": _("Stopped requiring two-step verification"),
     "billing_profile.updated": _("Changed the billing profile"),
     "invitation.sent": _("Invited %(target)s"),
     "invitation.resent": _("Sent the invitation to %(target)s again"),

@@ -13,3 +13,6 @@ class PracticeConfig(AppConfig):
 
         request_started.connect(logs.request_context_clear, dispatch_uid="practice-logs")
         request_finished.connect(logs.request_context_clear, dispatch_uid="practice-logs")
+        from practice.accounts import history
+
+        history.connect()

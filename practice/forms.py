@@ -2,13 +2,10 @@ import datetime
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
-from practice import throttle
 from practice.models import BillingProfile, Firm, Membership, Role, User
 
 
@@ -41,38 +38,6 @@ class StyledFormMixin:
                 if "is-invalid" not in widget.attrs.get("class", ""):
                     widget.attrs["class"] = (widget.attrs.get("class", "") + " is-invalid").strip()
                     widget.attrs["aria-invalid"] = "true"
-
-
-class SignInForm(StyledFormMixin, AuthenticationForm):
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "invalid_login": _(
-            "This e-mail address and password don't match. Note that the password is case-sensitive."
-        ),
-    }
-
-    def clean(self):
-        email = self.cleaned_data.get("username") or ""
-        ip = throttle.client_ip(self.request)
-        wait = throttle.seconds_locked(email, ip)
-        if wait:
-            minutes = max(1, (wait + 59) // 60)
-            raise ValidationError(
-                ngettext(
-                    "Too many failed sign-in attempts. Try again in %(minutes)d minute.",
-                    "Too many failed sign-in attempts. Try again in %(minutes)d minutes.",
-                    minutes,
-                )
-                % {"minutes": minutes},
-                code="throttled",
-            )
-        try:
-            cleaned = super().clean()
-        except ValidationError:
-            throttle.record_failure(email, ip)
-            raise
-        throttle.reset(email)
-        return cleaned
 
 
 class SignUpForm(StyledFormMixin, forms.Form):
@@ -118,7 +83,10 @@ class FirmForm(StyledFormMixin, forms.ModelForm):
 
 class FirmSettingsForm(FirmForm):
     class Meta(FirmForm.Meta):
-        fields = [*FirmForm.Meta.fields, "billing_assigned_only"]
+        fields = [*FirmForm.Meta.fields, "billing_assigned_only", "two_step_required_from"]
+        widgets = {
+            "two_step_required_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        }
 
 
 class InviteForm(StyledFormMixin, forms.Form):
@@ -222,11 +190,3 @@ class ActivityFilterForm(StyledFormMixin, forms.Form):
             "start": data.get("start"),
             "end": data.get("end"),
         }
-
-
-class StyledPasswordResetForm(StyledFormMixin, PasswordResetForm):
-    pass
-
-
-class StyledSetPasswordForm(StyledFormMixin, SetPasswordForm):
-    pass

@@ -106,6 +106,15 @@ class Firm(models.Model):
             "the clients they lead or are assigned to."
         ),
     )
+    two_step_required_from = models.DateField(
+        _("two-step verification required from"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "From this day, members without two-step verification are taken to set it "
+            "up and reach no page of the firm until they have."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -373,3 +382,42 @@ class FormSubmission(models.Model):
 
     def __str__(self):
         return self.token
+
+
+class SecurityEventKind(models.TextChoices):
+    SIGNED_IN = "signed_in", _("Signed in")
+    SIGN_IN_FAILED = "sign_in_failed", _("Failed sign-in")
+    SIGNED_OUT = "signed_out", _("Signed out")
+    PASSWORD_CHANGED = "password_changed", _("Password changed")
+    PASSWORD_RESET = "password_reset", _("Password reset by e-mail")
+    FACTOR_ADDED = "factor_added", _("Two-step verification method added")
+    FACTOR_REMOVED = "factor_removed", _("Two-step verification method removed")
+    RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated", _("New recovery codes generated")
+    RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
+    SECOND_STEP_FAILED = "second_step_failed", _("Wrong two-step verification code")
+
+
+class SecurityEvent(models.Model):
+    """One entry of a person's security history (R33): sign-ins, failures, and
+    changes to how they sign in. Not a firm's record: a person sees their own."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="security_events",
+        verbose_name=_("person"),
+    )
+    kind = models.CharField(_("event"), max_length=40, choices=SecurityEventKind.choices)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="security_user_created")]
+
+    def __str__(self):
+        return f"{self.user} {self.kind}"

@@ -1,6 +1,7 @@
 import datetime
 
-from django.db.models import QuerySet
+from allauth.mfa.models import Authenticator
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,9 +56,15 @@ def firms_for_user(user: User) -> list[Firm]:
 
 
 def team_members(*, firm: Firm) -> QuerySet[Membership]:
+    """The team, each member with `has_two_step` (an authenticator app or a passkey)."""
+    second_factor = Authenticator.objects.filter(
+        user=OuterRef("user"),
+        type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN],
+    )
     return (
         Membership.objects.filter(firm=firm)
         .select_related("user")
+        .annotate(has_two_step=Exists(second_factor))
         .order_by("-is_active", "user__full_name", "user__email")
     )
 

@@ -375,11 +375,9 @@ def firm_update(*, firm: Firm, by: Membership, **fields) -> Firm:
     """Admins edit the firm; whether admins see only their own clients on the
     billing tab is the primary admin's choice alone (R30)."""
     require_admin(by, firm=firm)
-    if (
-        "billing_assigned_only" in fields
-        and fields["billing_assigned_only"] != firm.billing_assigned_only
-    ):
-        require_primary_admin(by, firm=firm)
+    for name in ("billing_assigned_only", "two_step_required_from"):
+        if name in fields and fields[name] != getattr(firm, name):
+            require_primary_admin(by, firm=firm)
     changes = {}
     for name, value in fields.items():
         before = getattr(firm, name)
@@ -389,5 +387,24 @@ def firm_update(*, firm: Firm, by: Membership, **fields) -> Firm:
     if changes:
         firm.clean_fields(exclude=["slug"])
         firm.save()
-        activity_record(firm=firm, by=by.user, verb="firm.updated", target=firm, changes=changes)
+        policy = changes.pop("two_step_required_from", None)
+        if changes:
+            activity_record(
+                firm=firm, by=by.user, verb="firm.updated", target=firm, changes=changes
+            )
+        if policy:
+            _two_step_policy_record(firm=firm, by=by, before=policy[0], after=policy[1])
     return firm
+
+
+def _two_step_policy_record(*, firm: Firm, by: Membership, before, after) -> None:
+    """The two-step policy gets its own entry in the log (R33): who required it
+    from which day, or stopped requiring it."""
+    activity_record(
+        firm=firm,
+        by=by.user,
+        verb="firm.two_step_required" if after else "firm.two_step_not_required",
+        target=firm,
+        target_label=after.isoformat() if after else firm.name,
+        changes={"two_step_required_from": [d.isoformat() if d else None for d in (before, after)]},
+    )

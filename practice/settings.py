@@ -127,8 +127,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Sign-in throttling: after LOGIN_MAX_FAILURES failed attempts for one e-mail or
-# one address within LOGIN_LOCKOUT_SECONDS, sign-in is refused until it passes.
+# Sign-in throttling (ACCOUNT_RATE_LIMITS below): LOGIN_MAX_FAILURES failed
+# attempts for one e-mail, or four times as many from one address, per LOGIN_LOCKOUT_SECONDS.
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
 LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
 # Reverse proxies in front of the app (a load balancer: 1). The client address is
@@ -329,3 +329,59 @@ if SENTRY_DSN:
         environment=os.environ.get("SENTRY_ENVIRONMENT", ""),
         traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0") or 0),
     )
+
+# Accounts (issue 13): sign-in, password reset and change, and two-step
+# verification (authenticator app, recovery codes, passkeys) are django-allauth's.
+INSTALLED_APPS += ["allauth", "allauth.account", "allauth.mfa"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "allauth.account.middleware.AccountMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("practice.middleware.TenantGateMiddleware") + 1,
+    "practice.accounts.middleware.TwoStepPolicyMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "practice.accounts.middleware.PrivateNoStoreMiddleware",
+)
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_ADAPTER = "practice.accounts.adapter.AccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+# Failed sign-ins: LOGIN_MAX_FAILURES per e-mail address, four times as many per
+# client address (an office behind one router), in a sliding window of
+# LOGIN_LOCKOUT_SECONDS. Every attempt is counted before the password is checked,
+# under a lock in the cache, so concurrent attempts cannot exceed the limit; a
+# successful one gives its count back. Nothing locks forever: the window slides.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": (
+        f"{LOGIN_MAX_FAILURES * 4}/{LOGIN_LOCKOUT_SECONDS}s/ip,"
+        f"{LOGIN_MAX_FAILURES}/{LOGIN_LOCKOUT_SECONDS}s/key"
+    ),
+}
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+MFA_ADAPTER = "practice.accounts.adapter.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "Ledgerly"
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# The rate limiter and the one-time use of a TOTP code rely on an atomic
+# cache.add(): Redis has it, Django's file cache does not, so ours adds it.
+if not REDIS_URL:
+    CACHES["default"]["BACKEND"] = "practice.accounts.cache.AtomicFileBasedCache"
+    # Culling could drop a rate-limit lock or history: keep room for many.
+    CACHES["default"]["OPTIONS"] = {"MAX_ENTRIES": 20000}

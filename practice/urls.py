@@ -1,11 +1,11 @@
+from allauth.account import views as allauth_views
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from clients import access_views
 from clients.companies import link_views
 from practice import activity_views, views
-from practice.forms import StyledPasswordResetForm, StyledSetPasswordForm
+from practice.accounts import views as account_views
 from subscriptions.clientapps.views import time_invitation_accept
 
 firm_patterns = [
@@ -50,33 +50,33 @@ firm_patterns = [
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("accounts/login/", views.SignInView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Accounts are django-allauth's; the old names and addresses still lead there.
+    path("accounts/login/", allauth_views.login, name="login"),
+    path("accounts/logout/", allauth_views.logout, name="logout"),
     path(
         "accounts/password-reset/",
-        auth_views.PasswordResetView.as_view(
-            email_template_name="registration/password_reset_email.txt",
-            html_email_template_name="registration/password_reset_email.html",
-            subject_template_name="registration/password_reset_subject.txt",
-            form_class=StyledPasswordResetForm,
-        ),
+        account_views.moved("account_reset_password"),
         name="password_reset",
     ),
     path(
         "accounts/password-reset/sent/",
-        auth_views.PasswordResetDoneView.as_view(),
+        account_views.moved("account_reset_password_done"),
         name="password_reset_done",
     ),
     path(
         "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(form_class=StyledSetPasswordForm),
+        account_views.moved("account_reset_password"),
         name="password_reset_confirm",
     ),
     path(
         "accounts/reset/done/",
-        auth_views.PasswordResetCompleteView.as_view(),
+        account_views.moved("account_login"),
         name="password_reset_complete",
     ),
+    path("accounts/email/", account_views.moved("account_security"), name="account_email_moved"),
+    path("accounts/security/", account_views.security, name="account_security"),
+    path("accounts/2fa/", include("allauth.mfa.urls")),
+    path("accounts/", include("allauth.account.urls")),
     path("firms/", views.firm_picker, name="firm_picker"),
     path("firms/new/", views.firm_create, name="firm_create"),
     path("language/", views.set_language, name="set_language"),
@@ -90,5 +90,6 @@ urlpatterns = [
     path("portal/join/<str:token>/", link_views.portal_join, name="portal_join"),
     path("portal/<int:company_pk>/", include(("clients.companies.urls", "portal"))),
     path("connect/<str:token>/", link_views.accountant_invitation, name="accountant_invitation"),
+    path("admin/login/", account_views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
 ]

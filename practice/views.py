@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
@@ -14,6 +13,8 @@ from django.views.decorators.http import require_POST
 
 from clients.access_selectors import assignment_counts
 from practice import selectors, services
+from practice.accounts.middleware import enrolment_redirect
+from practice.accounts.policy import has_two_step, required_on
 from practice.forms import (
     BillingProfileForm,
     FirmForm,
@@ -21,7 +22,6 @@ from practice.forms import (
     InviteForm,
     MemberChoiceForm,
     RoleForm,
-    SignInForm,
     SignUpForm,
 )
 from practice.models import BillingProfile, ClientAccess
@@ -47,16 +47,6 @@ def _set_language_cookie(response, language: str):
     return response
 
 
-class SignInView(auth_views.LoginView):
-    form_class = SignInForm
-    template_name = "registration/login.html"
-    redirect_authenticated_user = True
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        return _set_language_cookie(response, form.get_user().language)
-
-
 def _companies_for_user(user):
     from clients.companies.selectors import companies_for_user
 
@@ -69,6 +59,8 @@ def home(request):
     if not request.user.is_authenticated:
         return redirect("login")
     firms = selectors.firms_for_user(request.user)
+    if any(required_on(f.two_step_required_from) for f in firms) and not has_two_step(request.user):
+        return enrolment_redirect(request)
     if len(firms) == 1:
         return redirect("firm_home", firm_slug=firms[0].slug)
     if not firms:
@@ -365,6 +357,7 @@ def _firm_settings_form(request, data, firm):
     form = FirmSettingsForm(data, instance=firm)
     if not request.membership.is_primary_admin:
         form.fields["billing_assigned_only"].disabled = True
+        form.fields["two_step_required_from"].disabled = True
     return form
 
 

@@ -37,6 +37,7 @@ NON_FIRM_URLS = {
     "portal:overview",
     "portal:team",
     "portal:member_add",
+    "portal:two_step_policy",
     "portal:primary_admin",
     "portal:member_edit",
     "portal:member_role",
@@ -48,6 +49,42 @@ NON_FIRM_URLS = {
     "portal:accountant_invitation_revoke",
     "portal:billing",
     "time_invitation_accept",
+    # Accounts (django-allauth): the signed-in person's own account, never a firm's.
+    "account_login",
+    "account_logout",
+    "account_inactive",
+    "account_signup",
+    "account_reauthenticate",
+    "account_request_reauthentication_code",
+    "account_confirm_reauthentication_code",
+    "account_email",
+    "account_email_moved",
+    "account_email_verification_sent",
+    "account_confirm_email",
+    "account_change_password",
+    "account_set_password",
+    "account_reset_password",
+    "account_reset_password_done",
+    "account_reset_password_from_key",
+    "account_reset_password_from_key_done",
+    "account_confirm_login_code",
+    "account_security",
+    "mfa_index",
+    "mfa_authenticate",
+    "mfa_reauthenticate",
+    "mfa_activate_totp",
+    "mfa_deactivate_totp",
+    "mfa_view_recovery_codes",
+    "mfa_generate_recovery_codes",
+    "mfa_download_recovery_codes",
+    "mfa_list_webauthn",
+    "mfa_add_webauthn",
+    "mfa_reauthenticate_webauthn",
+    "mfa_remove_webauthn",
+    "mfa_edit_webauthn",
+    "mfa_login_webauthn",
+    # /admin/login/ only leads to the site's sign-in (staff only beyond it).
+    "admin_login",
 }
 
 
@@ -236,9 +273,11 @@ def test_public_pages_answer_without_error(client):
     """Anonymous visitors: the home page sends them to sign in; the others render."""
     home = client.get(reverse("home"))
     assert (home.status_code, home["Location"]) == (302, reverse("login"))
-    for name in ("login", "password_reset", "password_reset_done", "password_reset_complete"):
+    for name in ("login", "account_reset_password", "account_reset_password_done"):
         response = client.get(reverse(name))
         assert response.status_code == 200, name
+    for name in ("password_reset", "password_reset_done", "password_reset_complete"):
+        assert client.get(reverse(name)).status_code == 302, name
 
 
 # Client access (R30, R31) ------------------------------------------------------

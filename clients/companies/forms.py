@@ -120,3 +120,18 @@ class FirmChoiceForm(StyledFormMixin, forms.Form):
 
     def chosen(self):
         return self.memberships[self.cleaned_data["membership"]]
+
+
+class TwoStepPolicyForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Company
+        fields = ["two_step_required_from"]
+        widgets = {
+            "two_step_required_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        }
+        help_texts = {
+            "two_step_required_from": _(
+                "From this day, the company's people without two-step verification are "
+                "taken to set it up before they reach the portal."
+            )
+        }

@@ -308,3 +308,14 @@ def company_billing_update(*, company: Company, by: CompanyMember, **fields) -> 
         company.save(update_fields=changed)
         log_in_firms(company=company, by=by.user, verb="client.billing_details_updated")
     return company
+
+
+def company_two_step_policy_set(
+    *, company: Company, by: CompanyMember, required_from: datetime.date | None
+) -> Company:
+    """A company's admin may require two-step verification of its people in the
+    portal from a date (R33); None stops requiring it."""
+    check_actor(company=company, by=by, client=None)
+    company.two_step_required_from = required_from
+    company.save(update_fields=["two_step_required_from"])
+    return company

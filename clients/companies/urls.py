@@ -6,6 +6,7 @@ urlpatterns = [
     path("", portal.overview, name="overview"),
     path("team/", portal.team, name="team"),
     path("team/add/", portal.member_add, name="member_add"),
+    path("team/two-step/", portal.two_step_policy, name="two_step_policy"),
     path("team/primary-admin/", portal.primary_admin, name="primary_admin"),
     path("team/<int:member_id>/", portal.member_edit, name="member_edit"),
     path("team/<int:member_id>/role/", portal.member_role, name="member_role"),

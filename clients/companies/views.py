@@ -27,7 +27,10 @@ from clients.companies.forms import (
     CompanyMemberForm,
     CompanyRoleForm,
     PrimaryAdminForm,
+    TwoStepPolicyForm,
 )
+from practice.accounts.middleware import enrolment_redirect
+from practice.accounts.policy import has_two_step, required_on
 from practice.permissions import require_admin
 from practice.tenancy import firm_scope
 from practice.web import apply_errors, errors_to_messages
@@ -51,6 +54,8 @@ def portal_view(view):
             raise Http404("No such company.")
         request.company = member.company
         request.company_member = member
+        if required_on(member.company.two_step_required_from) and not has_two_step(request.user):
+            return enrolment_redirect(request)
         return view(request, company_pk, **kwargs)
 
     return gate
@@ -113,7 +118,30 @@ def _team_context(request, form=None):
 
 @portal_view
 def team(request, company_pk):
-    return _render(request, "clients/portal/team.html", _team_context(request))
+    return _render(
+        request,
+        "clients/portal/team.html",
+        {**_team_context(request), "two_step_form": TwoStepPolicyForm(instance=request.company)},
+    )
+
+
+@portal_view
+@require_POST
+def two_step_policy(request, company_pk):
+    """The company's admins require two-step verification in the portal from a date."""
+    require_admin(request.company_member, message=_("Only the company's admins can do this."))
+    form = TwoStepPolicyForm(request.POST, instance=request.company)
+    if form.is_valid():
+        services.company_two_step_policy_set(
+            company=request.company,
+            by=request.company_member,
+            required_from=form.cleaned_data["two_step_required_from"],
+        )
+        messages.success(request, _("Two-step verification policy saved."))
+    else:
+        for error in form.errors.get("two_step_required_from", []):
+            messages.error(request, error)
+    return redirect("portal:team", company_pk=company_pk)
 
 
 @portal_view

@@ -98,7 +98,7 @@ def test_r22_accountant_signs_in_accepts_and_the_client_appears_in_the_list(
     path = link_path()
     page = client.get(path).content.decode()
     sign_in = re.search(r'href="([^"]*/accounts/login/\?next=[^"]+)"', page).group(1)
-    response = client.post(sign_in, {"username": ACCOUNTANT, "password": PASSWORD, "next": path})
+    response = client.post(sign_in, {"login": ACCOUNTANT, "password": PASSWORD, "next": path})
     assert response["Location"] == path
 
     response = accept(client, path, accountant)

@@ -194,7 +194,7 @@ def test_portal_link_for_an_existing_account_signs_in_and_comes_back(client, com
     path = link_path(mail.outbox[-1], "/portal/join/")
     page = client.get(path).content.decode()
     sign_in = re.search(r'href="([^"]*/accounts/login/\?next=[^"]+)"', page).group(1)
-    response = client.post(sign_in, {"username": person.email, "password": PASSWORD, "next": path})
+    response = client.post(sign_in, {"login": person.email, "password": PASSWORD, "next": path})
     assert response["Location"] == path
     assert client.post(path)["Location"] == reverse("portal:overview", args=[company.pk])
     member.refresh_from_db()

@@ -149,6 +149,7 @@ PORTAL_PAGES = {
 }
 PORTAL_POST_ONLY = {
     "portal:member_add",
+    "portal:two_step_policy",
     "portal:member_role",
     "portal:member_active",
     "portal:member_invite",

@@ -99,7 +99,7 @@ def login():
         user = getattr(user, "user", user)
         login_url = live_server.url + reverse("login")
         page.goto(login_url)
-        page.fill("input[name=username]", user.email)
+        page.fill("input[name=login]", user.email)
         page.fill("input[name=password]", password)
         with page.expect_navigation():
             page.locator("main form button[type=submit]").click()

@@ -39,7 +39,7 @@ def test_sign_in_lands_in_the_only_firm(page, live_server, login, primary_admin)
 
 def test_sign_in_with_a_wrong_password_stays_on_the_form(page, live_server, primary_admin):
     page.goto(live_server.url + reverse("login"))
-    page.fill("input[name=username]", primary_admin.user.email)
+    page.fill("input[name=login]", primary_admin.user.email)
     page.fill("input[name=password]", "not-the-password")
     page.locator("main form button[type=submit]").click()
 

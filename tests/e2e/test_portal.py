@@ -69,7 +69,7 @@ def test_r22_portal_user_invites_an_accountant_who_accepts_into_a_chosen_firm(
         cpa = other.new_page()
         cpa.goto(live_server.url + urlsplit(link.group(0)).path)
         cpa.get_by_test_id("sign-in-to-accept").click()
-        cpa.fill("input[name=username]", "cpa@cabinet.test")
+        cpa.fill("input[name=login]", "cpa@cabinet.test")
         cpa.fill("input[name=password]", "correct-horse-battery-staple")
         cpa.locator("main form button[type=submit]").click()
         cpa.get_by_text("Choose the firm that takes this client").wait_for()

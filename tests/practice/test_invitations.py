@@ -78,9 +78,9 @@ def test_accept_by_signing_in_comes_back_to_the_invitation(client, client_for, f
     page = client.get(path).content.decode()
     sign_in_href = re.search(r'href="([^"]*/accounts/login/\?next=[^"]+)"', page).group(1)
     login_page = client.get(sign_in_href)
-    assert login_page.context["next"] == path
+    assert login_page.context["redirect_field_value"] == path
     response = client.post(
-        sign_in_href, {"username": existing.email, "password": PASSWORD, "next": path}
+        sign_in_href, {"login": existing.email, "password": PASSWORD, "next": path}
     )
     assert response["Location"] == path
     assert client.get(path).status_code == 200

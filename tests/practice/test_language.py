@@ -45,7 +45,7 @@ def test_signing_in_applies_the_accounts_language(client, standard_member):
     user = standard_member.user
     user.language = "fr"
     user.save()
-    response = client.post(reverse("login"), {"username": user.email, "password": PASSWORD})
+    response = client.post(reverse("login"), {"login": user.email, "password": PASSWORD})
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "fr"
 
 
