@@ -69,7 +69,7 @@ def test_enrol_an_authenticator_app_then_sign_in_with_it(
     page.fill("input[name=code]", "000000")
     submit(page)
     assert path() == reverse("mfa_activate_totp")
-    assert page.locator(".invalid-feedback, .alert-danger").count() >= 1
+    assert page.locator(".invalid-feedback, .alert-danger:not([hidden])").count() >= 1
     shot("activate-app-wrong-code")
     secret = page.locator("#authenticator_secret").input_value() or secret
     page.fill("input[name=code]", fresh_code(secret))
@@ -95,7 +95,7 @@ def test_enrol_an_authenticator_app_then_sign_in_with_it(
     page.fill("input[name=code]", "123456")
     submit(page)
     assert path() == reverse("mfa_authenticate")
-    error = page.locator(".invalid-feedback, .alert-danger").first.inner_text()
+    error = page.locator(".invalid-feedback, .alert-danger:not([hidden])").first.inner_text()
     assert ("not valid" if language == "en" else "n’est pas valide") in error
     shot("second-step-wrong-code")
     page.fill("input[name=code]", fresh_code(secret))
