@@ -165,6 +165,30 @@ class ClientCreateForm(ClientForm):
         return any(name in self.errors for name in self.DETAIL_FIELDS)
 
 
+class ClientDeleteForm(StyledFormMixin, forms.Form):
+    """Delete permanently (R12): the client's name, typed, confirms the intent."""
+
+    confirm_name = forms.CharField(label=_("Type the client's name to confirm"), max_length=300)
+
+    def __init__(self, *args, client: Client, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.client = client
+        self.fields["confirm_name"].error_messages["required"] = _(
+            "Type the client's name to confirm the deletion."
+        )
+        self.fields["confirm_name"].widget.attrs["autocomplete"] = "off"
+
+    def clean_confirm_name(self):
+        typed = " ".join(self.cleaned_data["confirm_name"].split())
+        expected = " ".join(self.client.display_name.split())
+        if typed.casefold() != expected.casefold():
+            raise forms.ValidationError(
+                _("The name doesn't match: type %(name)s exactly to delete the client."),
+                params={"name": expected},
+            )
+        return typed
+
+
 class ClientListForm(forms.Form):
     """The list's filters, sort and page, all from the URL (R8). Invalid values
     are dropped rather than refused, so an old link still opens."""
