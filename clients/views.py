@@ -345,7 +345,11 @@ def client_detail(request, firm_slug, client_id):
     if tab not in PROFILE_TABS:
         tab = "overview"
     context = profile_context(request, client, tab)
-    if tab == "products":
+    if tab == "overview":
+        from subscriptions.selectors import live_plan
+
+        context["plan"] = live_plan(client)
+    elif tab == "products":
         from subscriptions.selectors import client_products
 
         context["products"] = client_products(client=client)
