@@ -18,6 +18,21 @@
         if (!window.confirm(el.dataset.confirm)) { event.preventDefault(); event.stopImmediatePropagation(); }
       });
     });
+    // A part of a form shown for one choice of a radio group: data-shown-for="name:value".
+    root.querySelectorAll("[data-shown-for]").forEach(function (part) {
+      if (part.dataset.boundShown) return;
+      part.dataset.boundShown = "1";
+      var spec = part.dataset.shownFor.split(":");
+      var form = part.closest("form");
+      if (!form) return;
+      var sync = function () {
+        var field = form.elements[spec[0]];
+        var value = field ? field.value : "";
+        part.hidden = value !== "" && value !== spec[1];
+      };
+      form.addEventListener("change", function (event) { if (event.target.name === spec[0]) sync(); });
+      sync();
+    });
   }
 
   // <details class="menu">: one open at a time, closed by Escape or a click elsewhere.

@@ -85,3 +85,39 @@ def test_item9_delete_page_in_both_languages(
     login(page, live_server, primary_admin.user)
     url = live_server.url + _url("clients:delete", firm, client_id=client.pk)
     shoot(page, artifacts, live_server, "delete", url)
+
+
+def test_item6_add_client_keeps_more_info_open_and_shows_each_types_fields(
+    page, live_server, login, firm, primary_admin, artifacts
+):
+    login(page, live_server, primary_admin.user)
+    page.set_viewport_size({"width": WIDTH, "height": 900})
+    add_url = live_server.url + _url("clients:add", firm)
+    page.goto(add_url)
+    more = page.get_by_test_id("more-info")
+    company = page.get_by_label("Company name")
+    page.get_by_label("Individual").check()
+    more.locator("summary").click()
+    expect(company).to_be_hidden()
+    expect(page.get_by_label("First name")).to_be_visible()
+    page.get_by_label("First name").fill("Jeanne")
+    page.get_by_label("Last name").fill("Roy")
+    page.get_by_label("Client number").fill("IND-7")
+    page.get_by_role("button", name="Save", exact=True).click()  # no display name
+    expect(page.get_by_text("Please correct the fields")).to_be_visible()
+    expect(more).to_have_attribute("open", "")
+    expect(page.get_by_label("First name")).to_have_value("Jeanne")
+    expect(page.get_by_label("Client number")).to_have_value("IND-7")
+    expect(company).to_be_hidden()
+    page.screenshot(path=str(artifacts / "everyday-add-individual-error-en.png"), full_page=True)
+    page.get_by_label("Business").check()
+    expect(company).to_be_visible()
+    page.get_by_label("Individual").check()
+    expect(company).to_be_hidden()
+
+    def fill_individual(page):
+        page.locator("input[value=individual]").check()
+        page.get_by_test_id("more-info").locator("summary").click()
+
+    shoot(page, artifacts, live_server, "add-individual", add_url, then=fill_individual)
+    shoot(page, artifacts, live_server, "add-business", add_url)
