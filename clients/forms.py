@@ -168,7 +168,7 @@ class ClientCreateForm(ClientForm):
 
     @property
     def details_open(self) -> bool:
-        """"Add more info" stays open when it holds typed values or errors."""
+        """ "Add more info" stays open when it holds typed values or errors."""
         if not self.is_bound:
             return False
         typed = any(
