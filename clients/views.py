@@ -358,7 +358,14 @@ def client_detail(request, firm_slug, client_id):
     elif tab == "tax":
         context["tax_form"] = ClientTaxForm(instance=client, firm=request.firm)
     elif tab == "team":
+        from subscriptions.clientapps.selectors import client_app_setups
+
         context.update(team_tab_context(client))
+        context["setups_to_resume"] = [
+            (setup, reverse("subscriptions:app_setup", args=[firm_slug, setup.pk]))
+            for setup in client_app_setups(client=client)
+            if setup.status != "active"
+        ]
     elif tab == "firm_team":
         context.update(firm_team_context(request, client))
     elif tab == "history":

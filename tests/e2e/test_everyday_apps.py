@@ -55,3 +55,26 @@ def test_item2_payroll_step_without_a_date_shows_its_errors_in_the_wizard(
         ).to_be_visible()
 
     shoot(page, artifacts, live_server, "wizard-payroll-error", url, then=submit_empty)
+
+
+def test_item10_back_to_the_wizard_after_adding_team_members(
+    page, live_server, login, firm, primary_admin, artifacts
+):
+    client = client_with_team(firm, members=0, name="Atelier Roux")
+    setup = app_setup_for(firm, client, code="payroll")
+    login(page, live_server, primary_admin.user)
+    page.set_viewport_size({"width": WIDTH, "height": 900})
+    page.goto(_wizard_url(live_server, firm, setup))
+    page.get_by_test_id("setup-stop").get_by_role("link", name="Add team members").click()
+    form = page.get_by_test_id("company-member-form")
+    form.locator("input[name=full_name]").fill("Léa Roux")
+    form.locator("input[name=email]").fill("lea@atelier-roux.test")
+    form.get_by_role("button").last.click()
+    expect(page.get_by_test_id("company-team")).to_contain_text("Léa Roux")
+    resume = page.get_by_test_id("resume-setup")
+    expect(resume).to_be_visible()
+    team_url = page.url
+    shoot(page, artifacts, live_server, "team-resume-setup", team_url)
+    resume.get_by_role("link").click()
+    expect(page.get_by_test_id("payroll-form")).to_be_visible()
+    expect(page.get_by_test_id("setup-stop")).to_have_count(0)
