@@ -158,11 +158,55 @@ class ClientCreateForm(ClientForm):
             self.add_error("plan_code", _("Choose the plan the client subscribes to."))
         if billing == BillingChoice.NONE:
             cleaned["plan_code"] = ""
+        if cleaned.get("client_type") == ClientType.INDIVIDUAL:
+            cleaned["company_name"] = ""
         return cleaned
 
     @property
     def details_have_errors(self) -> bool:
         return any(name in self.errors for name in self.DETAIL_FIELDS)
+
+    @property
+    def details_open(self) -> bool:
+        """ "Add more info" stays open when it holds typed values or errors."""
+        if not self.is_bound:
+            return False
+        typed = any(
+            str(self.data.get(self.add_prefix(name), "")).strip()
+            for name in self.DETAIL_FIELDS
+            if name != "company_name" or self.chosen_type == ClientType.BUSINESS
+        )
+        return typed or self.details_have_errors
+
+    @property
+    def chosen_type(self) -> str:
+        if self.is_bound:
+            return self.data.get(self.add_prefix("client_type")) or ""
+        return self.fields["client_type"].initial
+
+
+class ClientDeleteForm(StyledFormMixin, forms.Form):
+    """Delete permanently (R12): the client's name, typed, confirms the intent."""
+
+    confirm_name = forms.CharField(label=_("Type the client's name to confirm"), max_length=300)
+
+    def __init__(self, *args, client: Client, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.client = client
+        self.fields["confirm_name"].error_messages["required"] = _(
+            "Type the client's name to confirm the deletion."
+        )
+        self.fields["confirm_name"].widget.attrs["autocomplete"] = "off"
+
+    def clean_confirm_name(self):
+        typed = " ".join(self.cleaned_data["confirm_name"].split())
+        expected = " ".join(self.client.display_name.split())
+        if typed.casefold() != expected.casefold():
+            raise forms.ValidationError(
+                _("The name doesn't match: type %(name)s exactly to delete the client."),
+                params={"name": expected},
+            )
+        return typed
 
 
 class ClientListForm(forms.Form):

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from clients import access as client_access
 from clients import services
-from clients.forms import ClientForm, ClientInlineForm, ClientTaxForm
+from clients.forms import ClientDeleteForm, ClientForm, ClientInlineForm, ClientTaxForm
 from clients.models import ClientStatus
 from clients.pages import profile_context, profile_url, row_context, safe_next
 from practice.permissions import require_primary_admin
@@ -100,14 +100,15 @@ def client_status(request, firm_slug, client_id):
 
 
 def client_delete(request, firm_slug, client_id):
-    """Delete permanently (R12), after a confirmation. The primary admin only:
+    """Delete permanently (R12), once the client's name is typed. The primary admin only:
     the object is looked up first so other firms get 404, then other roles 403."""
     client = _client(request, client_id)
     require_primary_admin(
         request.membership, message=_("Only the firm's primary admin can delete a client.")
     )
     blockers = services.client_delete_blockers(client=client)
-    if request.method == "POST":
+    form = ClientDeleteForm(request.POST if request.method == "POST" else None, client=client)
+    if request.method == "POST" and not blockers and form.is_valid():
         try:
             services.client_delete(firm=request.firm, client=client, by=request.membership)
         except ValidationError as exc:
@@ -120,8 +121,13 @@ def client_delete(request, firm_slug, client_id):
     return render(
         request,
         "clients/delete.html",
-        {"client": client, "blockers": blockers, "next": safe_next(request, firm_slug)},
-        status=400 if blockers and request.method == "POST" else 200,
+        {
+            "client": client,
+            "blockers": blockers,
+            "form": form,
+            "next": safe_next(request, firm_slug),
+        },
+        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -84,8 +84,9 @@ class RowRenderer:
 
     def cell(self, key: str, c: Client) -> str:
         if key == "name":
-            inner = (
-                f'<a href="{self.urls["detail"](c.pk)}" class="fw-medium">{_e(c.display_name)}</a>'
+            return (
+                '<td data-column="name" class="sticky-name">'
+                f'<a href="{self.urls["detail"](c.pk)}" class="fw-medium">{_e(c.display_name)}</a></td>'
             )
         elif key == "client_number":
             return f'<td data-column="client_number" class="text-nowrap">{_e(c.client_number)}</td>'
@@ -144,9 +145,10 @@ class RowRenderer:
         select = _e(self.select % {"name": c.display_name})
         return mark_safe(  # noqa: S308 - every value above went through _e
             f'<tr id="client-row-{c.pk}" data-client="{_e(c.display_name)}"{css}>'
-            '<td class="select-col"><input type="checkbox" class="form-check-input" name="ids" '
+            '<td class="select-col sticky-start"><input type="checkbox" class="form-check-input" '
+            'name="ids" '
             f'value="{c.pk}" form="bulk-form" aria-label="{select}"></td>{cells}'
-            f'<td class="text-end">{self.actions(c)}</td></tr>'
+            f'<td class="text-end sticky-end">{self.actions(c)}</td></tr>'
         )
 
     def decorate(self, clients) -> None:

@@ -55,7 +55,18 @@ COLUMNS = {
         Column("tax_return_status", _("Tax return"), "tax_return_status"),
     )
 }
-DEFAULT_COLUMNS = list(COLUMNS)
+# What fits 1366 px without scrolling; the rest is one tick away in the chooser.
+DEFAULT_COLUMNS = [
+    "name",
+    "client_number",
+    "client_type",
+    "lead_accountant",
+    "email",
+    "billing",
+    "status",
+    "tax_preparation_status",
+    "tax_return_status",
+]
 # The name identifies the row and links to the profile, so it can move but not hide.
 REQUIRED_COLUMNS = {"name"}
 SORT_KEYS = [key for key, col in COLUMNS.items() if col.sort_field]
@@ -73,6 +84,18 @@ def clean_columns(columns) -> list[str]:
     for key in REQUIRED_COLUMNS - seen:
         result.insert(0, key)
     return result
+
+
+def arrange_columns(*, previous: list[str], order: list[str], shown: set[str]) -> list[str]:
+    """The chooser's result: the shown columns in the order given, except that a
+    column shown again returns to its place in the default order (after the shown
+    column that comes before it there), not to the far right."""
+    columns = [k for k in order if k in shown and k in previous]
+    rank = list(COLUMNS)
+    for key in sorted((k for k in order if k in shown and k not in previous), key=rank.index):
+        before = [k for k in rank[: rank.index(key)] if k in columns]
+        columns.insert(columns.index(before[-1]) + 1 if before else 0, key)
+    return clean_columns(columns)
 
 
 def client_list_columns(*, firm: Firm, membership: Membership) -> list[str]:

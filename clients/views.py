@@ -88,7 +88,7 @@ def _list_context(request, params: QueryDict) -> dict:
             new_sort = f"-{key}" if current and not descending else key
             entry["url"] = list_url(slug, {**state, "sort": new_sort})
         headers.append(entry)
-    hidden = [k for k in selectors.DEFAULT_COLUMNS if k not in columns]
+    hidden = [k for k in selectors.COLUMNS if k not in columns]
     context = {
         "page": page,
         "rows": page.rows,
@@ -149,7 +149,7 @@ def client_columns(request, firm_slug):
     """Save the column chooser (R8): shown columns, in the order given."""
     known = selectors.COLUMNS
     order = [k for k in request.POST.getlist("order") if k in known]
-    order += [k for k in selectors.DEFAULT_COLUMNS if k not in order]
+    order += [k for k in known if k not in order]
     shown = set(request.POST.getlist("shown")) | selectors.REQUIRED_COLUMNS
     move = request.POST.get("move", "")
     if ":" in move:
@@ -159,7 +159,8 @@ def client_columns(request, firm_slug):
             j = i - 1 if direction == "up" else i + 1
             if 0 <= j < len(order):
                 order[i], order[j] = order[j], order[i]
-    columns = selectors.clean_columns([k for k in order if k in shown])
+    previous = selectors.client_list_columns(firm=request.firm, membership=request.membership)
+    columns = selectors.arrange_columns(previous=previous, order=order, shown=shown)
     services.client_list_columns_save(
         firm=request.firm, membership=request.membership, columns=columns
     )
@@ -345,7 +346,11 @@ def client_detail(request, firm_slug, client_id):
     if tab not in PROFILE_TABS:
         tab = "overview"
     context = profile_context(request, client, tab)
-    if tab == "products":
+    if tab == "overview":
+        from subscriptions.selectors import live_plan
+
+        context["plan"] = live_plan(client)
+    elif tab == "products":
         from subscriptions.selectors import client_products
 
         context["products"] = client_products(client=client)
@@ -353,7 +358,14 @@ def client_detail(request, firm_slug, client_id):
     elif tab == "tax":
         context["tax_form"] = ClientTaxForm(instance=client, firm=request.firm)
     elif tab == "team":
+        from subscriptions.clientapps.selectors import client_app_setups
+
         context.update(team_tab_context(client))
+        context["setups_to_resume"] = [
+            (setup, reverse("subscriptions:app_setup", args=[firm_slug, setup.pk]))
+            for setup in client_app_setups(client=client)
+            if setup.status != "active"
+        ]
     elif tab == "firm_team":
         context.update(firm_team_context(request, client))
     elif tab == "history":

@@ -83,6 +83,18 @@ def usage(request, firm_slug, client_id):
                 )
             messages.success(request, _("Usage saved."))
             return redirect(_next_url(request, request.path))
+    if htmx_partial(request):
+        # The products panel again, with the errors in its usage form.
+        return render(
+            request,
+            "subscriptions/_client_products.html",
+            {
+                "client": client,
+                "products": selectors.client_products(client=client),
+                "usage_form": form,
+            },
+            status=400,
+        )
     return render(
         request,
         "subscriptions/usage.html",

@@ -1,5 +1,5 @@
 // Client list enhancements: column drag-and-drop, select-all, bulk-action fields,
-// closing the Actions menus. The page works without this file.
+// closing the column chooser. The page works without this file.
 (function () {
   "use strict";
 
@@ -70,17 +70,10 @@
     initMembers(root);
   }
 
-  // One open Actions menu at a time; a click elsewhere or Escape closes it.
+  // The column chooser closes on a click elsewhere (the Actions menus: app.js).
   document.addEventListener("click", function (event) {
-    document.querySelectorAll("details.actions-menu[open], details.column-chooser[open]").forEach(function (menu) {
+    document.querySelectorAll("details.column-chooser[open]").forEach(function (menu) {
       if (!menu.contains(event.target)) menu.open = false;
-    });
-  });
-  document.addEventListener("keydown", function (event) {
-    if (event.key !== "Escape") return;
-    document.querySelectorAll("details.actions-menu[open]").forEach(function (menu) {
-      menu.open = false;
-      menu.querySelector("summary").focus();
     });
   });
 

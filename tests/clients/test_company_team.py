@@ -325,7 +325,8 @@ def test_r12a_after_the_handover_the_firm_can_delete_the_client(
     blocked = client_for(primary_admin).post(delete_url)
     assert blocked.status_code == 400
     services.company_primary_admin_change(company=company, to=admin, by=admin)
-    assert client_for(primary_admin).post(delete_url).status_code == 302
+    confirmed = {"confirm_name": firm_client.display_name}
+    assert client_for(primary_admin).post(delete_url, confirmed).status_code == 302
     with scopes_disabled():
         assert not Client.objects.filter(pk=firm_client.pk).exists()
 

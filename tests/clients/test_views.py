@@ -180,7 +180,13 @@ def test_r12_primary_admin_sees_unmet_conditions_then_deletes(
     with scopes_disabled():
         Client.objects.filter(pk=c.pk).update(firm_is_primary_admin=False)
     assert "confirm-delete" in web.get(urls("delete", client_id=c.pk)).content.decode()
-    done = web.post(urls("delete", client_id=c.pk))
+    unconfirmed = web.post(urls("delete", client_id=c.pk))
+    assert unconfirmed.status_code == 400 and _get(c.pk)
+    assert "name to confirm the deletion." in unconfirmed.content.decode()
+    wrong = web.post(urls("delete", client_id=c.pk), {"confirm_name": "Bistro"})
+    assert wrong.status_code == 400 and _get(c.pk)
+    assert "match: type Bistro Tremblay exactly" in wrong.content.decode()
+    done = web.post(urls("delete", client_id=c.pk), {"confirm_name": "  bistro tremblay "})
     assert done.status_code == 302
     with scopes_disabled():
         assert not Client.objects.filter(pk=c.pk).exists()

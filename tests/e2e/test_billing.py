@@ -102,6 +102,7 @@ def test_r12_remove_from_wholesale_then_delete(page, live_server, login, firm, p
     expect(page.locator("#messages")).to_contain_text("no longer on wholesale billing")
 
     page.goto(delete_url)
+    page.get_by_label("Type the client's name to confirm").fill("Quincaillerie Blanc")
     page.get_by_test_id("confirm-delete").click()
     expect(page.locator("#messages")).to_contain_text("deleted permanently")
     with scopes_disabled():

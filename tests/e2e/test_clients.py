@@ -113,12 +113,23 @@ def test_r8_reorder_columns_and_keep_the_order_after_reload(
     expect(headers.nth(1)).to_have_attribute("data-column", "name")
 
 
-def test_r12_primary_admin_deletes_after_confirming(page, live_server, login, firm, primary_admin):
+def test_r12_primary_admin_deletes_after_typing_the_name(
+    page, live_server, login, firm, primary_admin, artifacts
+):
     client = _make(firm, display_name="Closing Down Ltd")
     login(page, live_server, primary_admin.user)
     page.goto(_list_url(live_server, firm))
     _open_actions(page, client)
     _row(page, client).get_by_text("Delete permanently").click()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    name = page.get_by_label("Type the client's name to confirm")
+    name.fill("Closing Down")
+    page.get_by_test_id("confirm-delete").click()
+    expect(page.locator(".invalid-feedback")).to_contain_text("The name doesn't match")
+    page.screenshot(path=str(artifacts / "delete-confirm-en.png"), full_page=True)
+    with scopes_disabled():
+        assert Client.objects.filter(pk=client.pk).exists()
+    page.get_by_label("Type the client's name to confirm").fill(" closing down ltd ")
     page.get_by_test_id("confirm-delete").click()
     expect(page.locator("#messages")).to_contain_text("Closing Down Ltd was deleted permanently")
     expect(_row(page, client)).to_have_count(0)

@@ -99,6 +99,11 @@ def test_r24_the_invitation_email_has_text_and_html_and_a_signed_link(
     [message] = mailoutbox
     assert message.to == [admin.email]
     assert "Boulangerie Petit" in message.subject
+    # Sent by the accountant to the invitee, and reads that way (issue 15, item 10).
+    inviter = str(standard_member.user)
+    assert message.subject.startswith(inviter)
+    assert f"{inviter}, comptable du cabinet {firm.name}" in message.body
+    assert f"Envoyé par {inviter}, {firm.name}." in message.body
     [(html, mimetype)] = message.alternatives
     assert mimetype == "text/html"
     link = app_selectors.time_invitation_url(account)

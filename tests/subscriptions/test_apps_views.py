@@ -342,3 +342,15 @@ def test_period_start_is_shown_back_as_a_date(
     setup, _r = _walk_to_admin(c, firm, client, capture=django_capture_on_commit_callbacks)
     body = c.get(_setup_url(setup), {"step": "payroll"}).content.decode()
     assert 'value="2025-01-06"' in body
+
+
+def test_setups_to_finish_never_show_done_as_the_next_step(firm, standard_member, client_for):
+    from subscriptions.models import AppSetup, SetupStatus, SetupStep
+
+    setup = app_setup_for(firm, client_with_team(firm, name="Atelier Roux"))
+    with scopes_disabled():
+        AppSetup.objects.filter(pk=setup.pk).update(step=SetupStep.DONE, status=SetupStatus.INVITED)
+    page = html.unescape(client_for(standard_member).get(_apps(firm)).content.decode())
+    row = re.search(r'data-setup="Atelier Roux">(.*?)</tr>', page, re.S).group(1)
+    assert "Waiting for the client's admin to accept the invitation" in row
+    assert ">Done<" not in row
