@@ -357,3 +357,18 @@ def test_an_upload_sent_twice_makes_one_job(client_for, standard_member, make_cl
     assert job_count() == 1
     assert answers[0].status_code == answers[1].status_code == 302
     assert answers[0]["Location"] == answers[1]["Location"]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_import_page_links_to_the_export_and_shows_headers_as_text(
+    client_for, standard_member, firm, language
+):
+    web = client_for(standard_member)
+    web.cookies["language"] = language
+    body = web.get(
+        reverse("imports:index", args=[firm.slug]), headers={"Accept-Language": language}
+    ).content.decode()
+    assert f'href="{reverse("clients:export", args=[firm.slug])}"' in body
+    assert "<code>" not in body
+    header = "Numéro de client" if language == "fr" else "Client number"
+    assert f"<td>{header}</td>" in body
