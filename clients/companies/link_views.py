@@ -115,7 +115,8 @@ def accountant_invitation(request, token: str):
             _("%(client)s is now one of %(firm)s's clients.")
             % {"client": client.display_name, "firm": membership.firm.name},
         )
-        return redirect("clients:list", firm_slug=membership.firm.slug)
+        # Straight to the new client, not to page 1 of a list it may not be on.
+        return redirect("clients:detail", firm_slug=membership.firm.slug, client_id=client.pk)
     return render(
         request,
         "clients/accountant_invitation.html",

@@ -91,7 +91,7 @@ def test_r22_invitation_email_is_translated(company, company_admin):
     assert "Accepter l’invitation" in message.alternatives[0][0]
 
 
-def test_r22_accountant_signs_in_accepts_and_the_client_appears_in_the_list(
+def test_r22_accountant_signs_in_accepts_and_lands_on_the_new_client(
     client, client_for, firm, accountant, company, company_admin
 ):
     invite(client_for, company, company_admin)
@@ -102,8 +102,9 @@ def test_r22_accountant_signs_in_accepts_and_the_client_appears_in_the_list(
     assert response["Location"] == path
 
     response = accept(client, path, accountant)
-    assert response["Location"] == reverse("clients:list", args=[firm.slug])
     (new_client,) = clients_of(firm, company)
+    # Straight to the client (issue 15.7), not to page 1 of a list it may not be on.
+    assert response["Location"] == reverse("clients:detail", args=[firm.slug, new_client.pk])
     assert new_client.display_name == company.name
     assert new_client.lead_accountant == accountant
     listing = client.get(reverse("clients:list", args=[firm.slug])).content.decode()

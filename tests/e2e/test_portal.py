@@ -81,8 +81,9 @@ def test_r22_portal_user_invites_an_accountant_who_accepts_into_a_chosen_firm(
         _shot(cpa, artifacts, "confirm")
         cpa.get_by_role("button", name="Continue").click()
 
-        cpa.wait_for_url(re.compile(re.escape(reverse("clients:list", args=[second.slug]))))
-        expect(cpa.locator("main")).to_contain_text("Atelier des Alpes")
+        # The accountant lands on the new client's profile (issue 15.7).
+        cpa.wait_for_url(re.compile(re.escape(f"/f/{second.slug}/clients/") + r"\d+/$"))
+        expect(cpa.get_by_test_id("client-name")).to_contain_text("Atelier des Alpes")
         _shot(cpa, artifacts, "firm-list")
     finally:
         other.close()
