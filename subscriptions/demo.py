@@ -21,6 +21,7 @@ from subscriptions.models import (
     SubscriptionStatus,
 )
 from subscriptions.pricing import add_months
+from subscriptions.selectors import billing_profile_missing
 
 # (plan, billing, months ago, add-on and its payer or None, earlier plan or None)
 PLAN = [
@@ -92,3 +93,41 @@ def load(*, firm: Firm, by) -> None:
         if code == "plus":
             usage.features.set(Feature.objects.filter(code__in=["multicurrency", "bills"]))
         periods.client_billing_refresh(client=client)
+    if billing_profile_missing(firm=firm):
+        _pending_enrolment(firm, by=user)
+
+
+def _pending_enrolment(firm: Firm, *, by) -> None:
+    """One client enrolled in wholesale billing that stays pending while the firm's
+    billing profile is incomplete (R16): the demo shows that a pending subscription
+    can't be upgraded yet."""
+    if Subscription.objects.filter(firm=firm, status=SubscriptionStatus.PENDING).exists():
+        return
+    client = (
+        Client.objects.filter(firm=firm, subscriptions__isnull=True, status="active")
+        .order_by("pk")
+        .first()
+    )
+    if client is None:
+        return
+    policy = DiscountPolicy.current()
+    Subscription.objects.create(
+        firm=firm,
+        client=client,
+        product=Product.objects.get(code="essentials"),
+        billing=Billing.WHOLESALE,
+        status=SubscriptionStatus.PENDING,
+        currency=firm.currency,
+        discount_rate=policy.wholesale_rate,
+        created_by=by,
+    )
+    periods.client_billing_refresh(client=client)
+
+
+def pending_names(*, firm: Firm) -> list[str]:
+    """The clients whose wholesale enrolment is pending (printed with the demo sign-ins)."""
+    return list(
+        Subscription.objects.filter(
+            firm=firm, billing=Billing.WHOLESALE, status=SubscriptionStatus.PENDING
+        ).values_list("client__display_name", flat=True)
+    )

@@ -40,3 +40,24 @@ def test_demo_data_loads_every_role_and_is_safe_to_run_again(capsys):
     assert "demo-pass-2026" in printed
     for user in User.objects.all():
         assert user.email in printed
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_a_pending_wholesale_enrolment_that_cant_be_upgraded(capsys):
+    """Issue 15.12: one demo firm's billing profile is incomplete, so a wholesale
+    enrolment stays pending (R16) and the seed's rule can be seen: a pending
+    subscription can't be upgraded yet."""
+    from subscriptions import rules
+    from subscriptions.enrolment import subscription_enrolment_complete
+    from subscriptions.models import SubscriptionStatus
+    from subscriptions.selectors import billing_profile_missing
+
+    call_command("demo_data")
+    printed = capsys.readouterr().out
+    with scopes_disabled():
+        (pending,) = Subscription.objects.filter(status=SubscriptionStatus.PENDING)
+        assert billing_profile_missing(firm=pending.firm)
+        # The sweep that completes enrolments leaves it pending while the profile is incomplete.
+        assert not subscription_enrolment_complete(firm=pending.firm, subscription_id=pending.pk)
+        assert rules.state_blockers(pending)  # the reason the upgrade is refused
+    assert f"{pending.client.display_name} at {pending.firm.name}" in printed

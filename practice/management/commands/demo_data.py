@@ -4,6 +4,7 @@ from django.db import transaction
 from practice.models import Firm, Membership, Role, User
 from practice.services import billing_profile_update, firm_create
 from practice.tenancy import firm_scope
+from subscriptions.demo import pending_names
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -71,7 +72,9 @@ class Command(BaseCommand):
                     postal_code="75002" if index == 0 else "H3B 1A1",
                     city="Paris" if index == 0 else "Montréal",
                     country=spec["country"],
-                    payment_method="SEPA RUM-2026-0042" if index == 0 else "Visa ending 4242",
+                    # The second firm has not given its payment method yet: its wholesale
+                    # enrolments stay pending (R16), so the pending state can be seen.
+                    payment_method="SEPA RUM-2026-0042" if index == 0 else "",
                 )
                 self.load_app_data(firm, primary_membership)
                 if index == 0:
@@ -87,6 +90,13 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"  {PORTAL_EMAIL:<36} {PORTAL_NAME:<15} client portal of {portal_company}"
                 )
+            for firm in firms:
+                with firm_scope(firm):
+                    for name in pending_names(firm=firm):
+                        self.stdout.write(
+                            f"  Pending wholesale enrolment (billing profile incomplete): "
+                            f"{name} at {firm.name}"
+                        )
             self.stdout.write("")
 
     def load_portal_user(self, firm):
