@@ -6,7 +6,7 @@ from clients import access_views
 from clients.companies import link_views
 from practice import activity_views, views
 from practice.accounts import views as account_views
-from subscriptions.clientapps.views import time_invitation_accept
+from subscriptions.clientapps.invitation_views import time_invitation_accept
 
 firm_patterns = [
     path("", views.firm_home, name="firm_home"),

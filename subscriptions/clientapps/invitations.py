@@ -150,10 +150,15 @@ def time_admin_invite(
     return account
 
 
-def time_invitation_accept(*, token: str) -> TimeAccount:
-    """The client's admin accepts: the Time account and the app become active and
-    the firm is e-mailed."""
+def time_invitation_accept(*, token: str, user) -> TimeAccount:
+    """The client's admin accepts, signed in with the invited address: the Time
+    account and the app become active and the firm is e-mailed."""
     account = time_invitation_from_token(token)
+    invited = account.admin.email if account.admin else ""
+    if user is None or not user.is_authenticated or user.email.lower() != invited.lower():
+        raise LinkError(
+            _("This invitation is for another person: sign in as %(email)s.") % {"email": invited}
+        )
     firm = account.firm
     with firm_scope(firm), transaction.atomic():
         locked = TimeAccount.objects.select_for_update(of=("self",)).get(firm=firm, pk=account.pk)

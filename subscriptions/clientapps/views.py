@@ -18,10 +18,8 @@ from django_htmx.http import HttpResponseStopPolling
 from clients import access as client_access
 from clients.models import Client
 from practice.permissions import require_admin
-from practice.signing import LinkError
 from practice.web import apply_errors, htmx_partial, htmx_target, partial
 from subscriptions import selectors
-from subscriptions.clientapps import invitations
 from subscriptions.clientapps import selectors as app_selectors
 from subscriptions.clientapps.forms import (
     AccountForm,
@@ -473,28 +471,3 @@ def app_setup_import(request, firm_slug, setup_id):
 
 
 # Public: the client's admin accepts the Time invitation ----------------------
-
-
-@require_http_methods(["GET", "POST"])
-def time_invitation_accept(request, token: str):
-    """Outside any firm: the signed token is the only key."""
-    try:
-        account = app_selectors.time_invitation_from_token(token)
-    except LinkError as exc:
-        return render(
-            request, "subscriptions/time_invitation_invalid.html", {"reason": str(exc)}, status=410
-        )
-    if request.method == "POST":
-        try:
-            invitations.time_invitation_accept(token=token)
-        except LinkError as exc:
-            return render(
-                request,
-                "subscriptions/time_invitation_invalid.html",
-                {"reason": str(exc)},
-                status=410,
-            )
-        return render(
-            request, "subscriptions/time_invitation.html", {"account": account, "accepted": True}
-        )
-    return render(request, "subscriptions/time_invitation.html", {"account": account})

@@ -119,14 +119,19 @@ def test_r23_r24_time_wizard_from_no_team_to_accepted_invitation(
     expect(page.get_by_test_id("setup-status")).to_have_text("Invitation sent")
     _shot(page, artifacts, "8-sent")
 
-    # The client accepts from the e-mail link (signed out: the token is the key).
+    # The client's admin accepts from the e-mail link, creating their account with the
+    # invited address (never anonymously, issue 15.10).
     [invitation] = [m for m in mailoutbox if m.to == ["julie@boulangerie.test"]]
     link = re.search(r"https?://\S+/apps/time/invitations/\S+/", invitation.body).group(0)
     path = "/" + link.split("/", 3)[3]
     visitor = page.context.browser.new_context(locale="en-GB")
     client_page = visitor.new_page()
     client_page.goto(live_server.url + path)
-    client_page.get_by_role("button", name="Accept the invitation").click()
+    client_page.locator("input[name=full_name]").fill("Julie Boulanger")
+    client_page.locator("input[name=password1]").fill("Croissant-2026!")
+    client_page.locator("input[name=password2]").fill("Croissant-2026!")
+    _shot(client_page, artifacts, "9-sign-up")
+    client_page.get_by_role("button", name="Create my account and accept").click()
     expect(client_page.get_by_test_id("time-invitation-accepted")).to_be_visible()
     _shot(client_page, artifacts, "9-accepted")
     visitor.close()

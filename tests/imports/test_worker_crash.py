@@ -78,10 +78,13 @@ def _outcome(firm, job):
     return counts, numbers, rows
 
 
-def _start_worker(queue: str, media_root, log_path) -> subprocess.Popen:
+def _start_worker(queue: str, media_root, log_path, *, eager: bool = True) -> subprocess.Popen:
+    """A real worker on `queue`. With eager=False the tasks it sends itself go
+    through the broker too (to CELERY_QUEUE), so countdowns are honoured."""
     db = connection.settings_dict
     env = {
         **os.environ,
+        "CELERY_TASK_ALWAYS_EAGER": "1" if eager else "0",
         "DJANGO_SETTINGS_MODULE": "practice.settings_test",
         "DATABASE_URL": (
             f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"

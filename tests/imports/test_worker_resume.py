@@ -158,7 +158,7 @@ def test_without_beat_a_starting_worker_resumes_orphaned_imports(monkeypatch, me
         firm, owner = _firm_with_clients(200)
         jobs.append(_running_job(firm, owner, _file_for(firm, 200), heartbeat_at=heartbeat))
     log_path = media_root.parent / "worker.log"
-    worker = _start_worker(queue, media_root, log_path)
+    worker = _start_worker(queue, media_root, log_path, eager=False)
     try:
 
         def finished():

@@ -160,15 +160,25 @@ def test_r24_accepting_emails_the_firm_and_activates_the_app(
     client_for,
     django_capture_on_commit_callbacks,
 ):
-    """R24: the client accepts (no sign-in: the token is the key); the firm is
-    e-mailed; the app shows as active on the client's products tab and on the
-    accountant-billed subscriptions tab (the firm pays)."""
+    """R24: the invited admin accepts, creating their account with the invited
+    address (15.10: never anonymously); the firm is e-mailed; the app shows as
+    active on the client's products tab and on the accountant-billed subscriptions
+    tab (the firm pays)."""
     setup, account, link = invited
     page = client.get(_path(link))
     assert page.status_code == 200
     assert "Boulangerie Petit" in page.content.decode()
+    assert 'data-testid="signup-form"' in page.content.decode()
+    assert 'data-testid="time-accept-form"' not in page.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(_path(link))
+        response = client.post(
+            _path(link),
+            {
+                "full_name": "Admin Petit",
+                "password1": "A-long-pass-2026!",
+                "password2": "A-long-pass-2026!",
+            },
+        )
     assert response.status_code == 200
     assert 'data-testid="time-invitation-accepted"' in response.content.decode()
     with scopes_disabled():
@@ -203,15 +213,35 @@ def test_the_acceptance_page_needs_no_firm_and_refuses_bad_tokens(client, invite
         refused = client.get(bad)
         assert refused.status_code == 410, bad
         assert "Boulangerie Petit" not in refused.content.decode(), bad
-    # Signed in as somebody unrelated: still only the token counts, and nothing leaks.
+    # Signed in as somebody else: refused (15.10), nothing accepted, no firm shown.
     client.force_login(user)
-    page = client.get(_path(link))
-    assert page.status_code == 200
-    body = page.content.decode()
-    assert 'data-testid="time-accept-form"' in body and "Boulangerie Petit" in body
-    assert 'data-testid="firm-switcher"' not in body
+    for response in (client.get(_path(link)), client.post(_path(link))):
+        assert response.status_code == 403
+        body = response.content.decode()
+        assert 'data-testid="time-accept-form"' not in body
+        assert 'data-testid="firm-switcher"' not in body
     with scopes_disabled():
         assert TimeAccount.objects.get(pk=account.pk).accepted_at is None
+    # The service refuses too, whatever calls it.
+    token = _path(link).rstrip("/").rsplit("/", 1)[1]
+    with pytest.raises(LinkError, match="another person"):
+        invitations.time_invitation_accept(token=token, user=user)
+
+
+def test_the_invited_admin_signed_in_accepts(client, invited):
+    """An admin who already has an account signs in with the invited address and accepts."""
+    from practice.models import User
+
+    _setup, account, link = invited
+    with scopes_disabled():
+        email = account.admin.email
+    person = User.objects.create_user(email=email.upper(), password="x-Pass-2026!", full_name="A")
+    anonymous = client.get(_path(link)).content.decode()
+    assert 'data-testid="sign-in-to-accept"' in anonymous
+    client.force_login(person)
+    assert client.post(_path(link)).status_code == 200
+    with scopes_disabled():
+        assert TimeAccount.objects.get(pk=account.pk).accepted_at is not None
 
 
 def test_sending_again_replaces_the_earlier_link(
