@@ -4,6 +4,7 @@ enrolment that stays pending, whose upgrade is refused with the reason."""
 
 import csv
 import io
+from urllib.parse import urlencode
 
 import pytest
 from django.core.management import call_command
@@ -46,11 +47,15 @@ def test_item12_the_demo_shows_a_pending_enrolment_that_cant_be_upgraded(
 ):
     call_command("demo_data", "--quiet")
     with scopes_disabled():
-        pending = Subscription.objects.select_related("firm").get(status=SubscriptionStatus.PENDING)
+        pending = Subscription.objects.select_related("firm", "client").get(
+            status=SubscriptionStatus.PENDING
+        )
         admin = Membership.objects.get(firm=pending.firm, role=Role.PRIMARY_ADMIN)
     login(page, live_server, admin.user, password="demo-pass-2026")
     page.set_viewport_size({"width": 1366, "height": 900})
-    page.goto(live_server.url + reverse("billing:index", args=[pending.firm.slug]))
+    # The tab lists 50 clients a page: find the pending one by its name.
+    url = reverse("billing:index", args=[pending.firm.slug])
+    page.goto(live_server.url + url + "?" + urlencode({"q": pending.client.display_name}))
     page.locator(f'[data-expand="detail-{pending.client_id}"]').click()
     detail = page.get_by_test_id(f"subscriptions-of-{pending.client_id}")
     detail.get_by_test_id(f"subscription-actions-{pending.pk}").locator("summary").click()
