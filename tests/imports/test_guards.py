@@ -86,19 +86,21 @@ def test_read_ahead_reads_no_more_than_depth_chunks_ahead(depth):
                 pulled += 1
             yield i
 
-    def settled():
-        last = -1
-        while True:
-            time.sleep(0.25)
+    def settled(expected):
+        """The count once the reader has filled what room it has (and had time for more)."""
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
             with lock:
-                now = pulled
-            if now == last:
-                return now
-            last = now
+                if pulled >= expected:
+                    break
+            time.sleep(0.02)
+        time.sleep(0.3)
+        with lock:
+            return pulled
 
     with read_ahead(rows(), 1, depth=depth) as chunks:
         assert next(chunks) == [0]
         # one chunk taken, `depth` waiting in the queue, one in the reader's hand
-        assert settled() == 1 + depth + 1
+        assert settled(1 + depth + 1) == 1 + depth + 1
         assert next(chunks) == [1]
-        assert settled() == 2 + depth + 1
+        assert settled(2 + depth + 1) == 2 + depth + 1
