@@ -232,3 +232,15 @@ def wholesale(firm, make_client):
             return SubscriptionFactory(client=client, product=product(code), **kwargs)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Sign-in rate limits, the worker heartbeat and one-time codes live in the
+    cache: every test starts without any (a browser test's sign-in is not refused
+    because earlier tests failed theirs from the same address)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
