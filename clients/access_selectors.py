@@ -6,6 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from clients.access import clients_reachable
 from clients.models import Client, ClientAssignment, normalize_search
 from practice.models import Firm, Membership
+from practice.tenancy import get_in_firm_or_404
 
 SEARCH_LIMIT = 20
 
@@ -16,6 +17,13 @@ def client_firm_team(*, client: Client) -> list[ClientAssignment]:
         ClientAssignment.objects.filter(firm=client.firm_id, client=client)
         .select_related("membership__user")
         .order_by("membership__user__full_name", "membership__user__email", "pk")
+    )
+
+
+def access_assignment(*, client: Client, membership: Membership) -> ClientAssignment:
+    """The member's assignment to the client, or Http404 (nothing to change)."""
+    return get_in_firm_or_404(
+        ClientAssignment, firm=client.firm_id, client=client, membership=membership
     )
 
 

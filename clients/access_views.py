@@ -33,10 +33,6 @@ def _member(request, membership_id):
     return practice_selectors.access_member_by_id(firm=request.firm, membership_id=membership_id)
 
 
-def _not_the_firms_client() -> ValidationError:
-    return ValidationError(_("This client is not one of the firm's clients."))
-
-
 def _admin(request):
     require_admin(request.membership, message=_("Only the firm's admins manage client access."))
 
@@ -86,9 +82,11 @@ def client_firm_team_add(request, firm_slug, client_id):
 
 @require_POST
 def client_firm_team_end(request, firm_slug, client_id, membership_id):
-    """Change or clear the end date of a member's access to the client."""
+    """Change or clear the end date of a member's access to the client (a member
+    not on the client's firm team has none to change: 404)."""
     client = _client(request, client_id)
     member = _member(request, membership_id)
+    access_selectors.access_assignment(client=client, membership=member)
     _admin(request)
     form = AssignmentEndForm(request.POST)
     if form.is_valid():
@@ -174,7 +172,7 @@ def member_clients_add(request, firm_slug, membership_id):
         clients = access_selectors.clients_selected(by=request.membership, client_ids=list(ids))
         try:
             if len(clients) != len(ids):
-                raise _not_the_firms_client()
+                raise assignments.not_the_firms_client()
             assignments.clients_bulk_assign(
                 firm=request.firm,
                 clients=clients,
@@ -246,7 +244,7 @@ def bulk_access(request, form, back: str):
     names = ", ".join(str(m.user) for m in people)
     try:
         if len(clients) != len(ids):
-            raise _not_the_firms_client()
+            raise assignments.not_the_firms_client()
         if form.cleaned_data["action"] == "assign_members":
             assignments.clients_bulk_assign(
                 firm=request.firm,

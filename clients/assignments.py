@@ -28,9 +28,13 @@ def _check_end(ends_on: datetime.date | None) -> None:
         raise ValidationError({"ends_on": _("The end date can't be in the past.")})
 
 
+def not_the_firms_client() -> ValidationError:
+    return ValidationError(_("This client is not one of the firm's clients."))
+
+
 def _check_client(*, firm: Firm, client: Client) -> None:
     if client.firm_id != firm.pk:
-        raise ValidationError(_("This client is not one of the firm's clients."))
+        raise not_the_firms_client()
 
 
 def _log(*, firm, by: User | None, verb: str, client: Client, membership, ends_on=None):
@@ -158,7 +162,7 @@ def assignments_expire(*, firm: Firm) -> int:
     )
     for grant in expired:
         with transaction.atomic():
-            if ClientAssignment.objects.filter(pk=grant.pk).delete()[0]:
+            if ClientAssignment.objects.filter(firm=firm, pk=grant.pk).delete()[0]:
                 _log(
                     firm=firm,
                     by=None,

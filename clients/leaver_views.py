@@ -11,7 +11,7 @@ from practice.csvutil import escape_cell
 from practice.permissions import admin_required
 from practice.selectors import access_member_by_id
 from practice.tenancy import firm_scope
-from practice.web import csv_lines, csv_response
+from practice.web import csv_delimiter, csv_lines, csv_response
 
 ADMINS_ONLY = gettext_lazy("Only admins can see what a team member can reach and export.")
 
@@ -67,12 +67,13 @@ def member_report_csv(request, firm_slug, membership_id):
     firm = request.firm
     member = access_member_by_id(firm=firm, membership_id=membership_id)
     language = translation.get_language()
+    delimiter = csv_delimiter()
 
     def chunks():
         with firm_scope(firm), translation.override(language):
             report = reports.member_report(membership=member)
             rows = ([escape_cell(v) for v in row] for row in _rows(report))
-            yield from csv_lines(rows)
+            yield from csv_lines(rows, delimiter=delimiter)
 
     return csv_response(
         chunks(), filename=f"access-report-{firm.slug}-{member.pk}-{clock.today():%Y-%m-%d}.csv"

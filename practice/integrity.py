@@ -8,7 +8,7 @@ ValidationError instead of a server error."""
 from collections.abc import Callable
 from contextlib import contextmanager
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
@@ -19,7 +19,10 @@ def _columns(model: type[models.Model], name: str) -> list[str] | None:
             if not constraint.fields:
                 return None
             return [model._meta.get_field(field).column for field in constraint.fields]
-    field = model._meta.get_field(name)
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None  # not a unique field or constraint of the model: it can't match
     return [field.column]
 
 

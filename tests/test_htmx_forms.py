@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django_scopes import scopes_disabled
 
+from clients.models import ClientAssignment
 from tests.subscriptions.factories import app_setup_for, client_with_team, ensure_catalogue
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -85,15 +87,18 @@ def test_invalid_htmx_posts_answer_their_fragment_with_the_errors(
     assert "invalid-feedback" in body
 
     team_end = reverse("clients:firm_team_end", args=[slug, acme.pk, admin_member.pk])
-    _in_place(
-        web.post(team_end, {"ends_on": "not a date"}, HTTP_HX_TARGET="client-tab", **HTMX),
-        '<div id="client-tab">',
-    )
+    with scopes_disabled():
+        ClientAssignment.objects.create(firm=firm, client=acme, membership=admin_member)
+    response = web.post(team_end, {"ends_on": "not a date"}, HTTP_HX_TARGET="client-tab", **HTMX)
+    body = _in_place(response, '<div id="client-tab">')
+    assert response.status_code == 400 and "invalid-feedback" in body
     team_remove = reverse("clients:firm_team_remove", args=[slug, acme.pk, admin_member.pk])
     _in_place(web.post(team_remove, HTTP_HX_TARGET="client-tab", **HTMX), '<div id="client-tab">')
 
     add = reverse("member_clients_add", args=[slug, admin_member.pk])
-    body = _in_place(web.post(add, {}, HTTP_HX_TARGET="member-access", **HTMX), "<")
+    response = web.post(add, {}, HTTP_HX_TARGET="member-access", **HTMX)
+    body = _in_place(response, "<")
+    assert response.status_code == 400 and "Select at least one client." in body
     remove = reverse("member_clients_remove", args=[slug, admin_member.pk, acme.pk])
     _in_place(web.post(remove, HTTP_HX_TARGET="member-access", **HTMX), "<")
 

@@ -346,9 +346,10 @@ def restricted_member(db):
             name: {key: build(client) for key, build in CLIENT_OWNED.items()}
             for name, client in (("assigned", assigned), ("other", other))
         }
-        # Pages of a member's clients (the team side) name a member of the firm too.
+        # Pages of a member's clients (the team side) and of a client's firm team name
+        # a member too: the restricted member, who is on the assigned client's team.
         for ids in objects.values():
-            ids["membership_id"] = owner.pk
+            ids["membership_id"] = member.pk
     return firm, member, objects
 
 

@@ -136,6 +136,16 @@ def test_r30_admin_changes_an_end_date_then_clears_it(
     assert grants() == [(acme.pk, helper.pk, None)]
 
 
+def test_r30_no_end_date_to_change_for_a_member_not_on_the_team(
+    client_for, urls, make_client, admin_member, helper
+):
+    """The end-date form is not a back door to adding someone: 404, nothing granted."""
+    acme = make_client()
+    url = urls("firm_team_end", client_id=acme.pk, membership_id=helper.pk)
+    assert client_for(admin_member).post(url, {"ends_on": "2026-12-31"}).status_code == 404
+    assert grants() == []
+
+
 def test_r30_admin_removes_a_member(client_for, urls, make_client, admin_member, helper):
     acme = make_client()
     assign(acme, helper)
@@ -435,6 +445,7 @@ def test_r30_r32_admin_assigns_and_removes_members_in_bulk(
     assert grants() == sorted(
         [(a.pk, standard_member.pk, end), (b.pk, helper.pk, end), (b.pk, standard_member.pk, end)]
     )
+    assert access_events().count("client.access_removed") == 1  # c had no grant to remove
 
 
 def test_r30_standard_member_is_refused_bulk_access_actions(

@@ -315,7 +315,7 @@ def test_the_admin_sign_in_is_throttled(client, db, limits):
     assert client.get("/admin/").status_code == 302
 
 
-# Caching (R33) ----------------------------------------------------------------
+# Caching (issue 13) ----------------------------------------------------------------
 
 
 def test_signed_in_pages_are_not_stored(client, standard_member):

@@ -1,4 +1,4 @@
-"""The sign-in throttle under concurrency (R33): wrong passwords sent at the same
+"""The sign-in throttle under concurrency (issue 13): wrong passwords sent at the same
 moment, in threads against a live server, are never checked more often than the
 limit allows. Run with the test cache (process memory) and with the file cache
 of setups without Redis (practice.accounts.cache.AtomicFileBasedCache)."""
