@@ -9,7 +9,7 @@ for a missing client, another firm's, and one the member may not reach."""
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from clients.models import Client, ClientAssignment
+from clients.models import Client, ClientAssignment, ClientStatus
 from practice import clock
 from practice.models import Membership
 from practice.tenancy import get_in_firm_or_404
@@ -39,6 +39,24 @@ def reachable_ids(membership: Membership) -> QuerySet | None:
     ).values("client_id")
     led = Client.objects.filter(firm=membership.firm_id, lead_accountant=membership).values("pk")
     return granted.union(led, all=True)
+
+
+def reachable_count(*, membership: Membership, active_only: bool, cap: int) -> int | None:
+    """How many clients (the active ones when `active_only`) a restricted member
+    reaches, counting up to `cap` + 1; None when they reach all. Read from the
+    grants' own copy of the client's status and the clients they lead: one
+    index-only scan of their grants instead of one lookup per client."""
+    if membership.reaches_all_clients:
+        return None
+    granted = ClientAssignment.objects.filter(
+        live_grants(), firm=membership.firm_id, membership=membership
+    )
+    led = Client.objects.filter(firm=membership.firm_id, lead_accountant=membership)
+    if active_only:
+        granted = granted.filter(client_active=True)
+        led = led.filter(status=ClientStatus.ACTIVE)
+    ids = granted.values_list("client_id").union(led.values_list("pk"))
+    return ids[: cap + 1].count()
 
 
 def clients_reachable(*, membership: Membership, to_count: bool = False) -> QuerySet[Client]:

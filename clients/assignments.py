@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from clients.models import Client, ClientAssignment
+from clients.models import Client, ClientAssignment, ClientStatus
 from practice import clock
 from practice.activity import activity_record
 from practice.models import Firm, Membership, User
@@ -44,6 +44,19 @@ def _log(*, firm, by: User | None, verb: str, client: Client, membership, ends_o
     activity_record(firm=firm, by=by, verb=verb, target=client, changes=changes)
 
 
+def _client_active(*, firm, client_id: int) -> bool | None:
+    """Whether the client is active, read under a lock on its row, so that a status
+    changing at the same moment is seen by the grant or updates it; None when the
+    client is gone."""
+    status = (
+        Client.objects.select_for_update(of=("self",))
+        .filter(firm=firm, pk=client_id)
+        .values_list("status", flat=True)
+        .first()
+    )
+    return None if status is None else status == ClientStatus.ACTIVE
+
+
 def _grant(*, firm, client, membership, ends_on, by: Membership) -> bool:
     """Assign (or change the end date of an assignment); True when something changed."""
     current = (
@@ -58,11 +71,15 @@ def _grant(*, firm, client, membership, ends_on, by: Membership) -> bool:
         current.granted_by = by.user
         current.save(update_fields=["ends_on", "granted_by"])
     else:
+        active = _client_active(firm=firm, client_id=client.pk)
+        if active is None:
+            return False
         try:
             with transaction.atomic():
                 ClientAssignment.objects.create(
                     firm=firm,
                     client=client,
+                    client_active=active,
                     membership=membership,
                     ends_on=ends_on,
                     granted_by=by.user,
@@ -189,10 +206,14 @@ def assignments_hand_over(*, firm: Firm, source: Membership, target: Membership,
         )
     )
     for grant in grants:
-        if grant.client_id not in held:
+        if grant.client_id in held:
+            continue
+        active = _client_active(firm=firm, client_id=grant.client_id)
+        if active is not None:
             ClientAssignment.objects.create(
                 firm=firm,
                 client=grant.client,
+                client_active=active,
                 membership=target,
                 ends_on=grant.ends_on,
                 granted_by=by,

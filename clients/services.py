@@ -10,6 +10,7 @@ from clients.models import (
     CLIENT_NUMBER_MAX_LENGTH,
     BillingChoice,
     Client,
+    ClientAssignment,
     ClientListPreference,
     ClientStatus,
     Company,
@@ -224,6 +225,10 @@ def client_set_status(*, firm: Firm, client: Client, by: Membership, status: str
     current.status = status
     current.version += 1
     current.save(update_fields=["status", "version", "updated_at"])
+    # The copy on the client's grants, which counts a restricted member's clients (R30).
+    ClientAssignment.objects.filter(firm=firm, client=current).update(
+        client_active=status == ClientStatus.ACTIVE
+    )
     activity_record(
         firm=firm,
         by=by.user,
