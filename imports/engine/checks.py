@@ -1,19 +1,20 @@
 """The R26 rules over the whole file at once, in a few set-based statements: the
-file's rows (engine.staging) are matched to their clients, then each gets its
-outcome: the rules a row breaks on its own, repeated company IDs and numbers,
-unchanged numbers, and numbers that stay with a client that keeps them."""
+file's rows (engine.staging) are matched to their clients and written as the
+job's ImportRow rows with their outcome in one INSERT ... SELECT; the numbers
+that stay with a client that keeps them are found by one join afterwards."""
 
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import connection
+from django.db.models import F
 
 from clients.access import clients_reachable, reach_condition
 from clients.models import Client
 from imports import bulk
 from imports.engine.staging import FILE_TABLE
-from imports.models import ImportJob, RowOutcome
+from imports.models import ImportJob, ImportRow, RowOutcome
 from practice.models import Membership
 
 FAILED, UNCHANGED, UPDATED = (
@@ -21,35 +22,21 @@ FAILED, UNCHANGED, UPDATED = (
     str(RowOutcome.UNCHANGED),
     str(RowOutcome.UPDATED),
 )
-# Each row matched to its client; the name of a client only where it differs.
-MATCHED_TABLE = "import_matched"
-MATCHED_COLUMNS = [
-    ("line", "int"),
-    ("company_id", "code"),
-    ("display_name", "text"),
-    ("client_number", "code"),
-    ("own_reason", "text"),
-    ("client_id", "int"),
-    ("previous_number", "code"),
-    ("client_name", "text"),
-]
-# Lines whose display name is not the client's, even read loosely.
+# Lines whose display name is not the client's, even read loosely; only needed
+# when some name differs from its client's in case, spacing or Unicode form.
 NAMES_TABLE = "import_names"
-# Every row with its outcome and reason: what the import records and applies.
-ROWS_TABLE = "import_rows"
-ROWS_COLUMNS = [
-    ("line", "int"),
-    ("company_id", "code"),
-    ("display_name", "text"),
-    ("client_number", "code"),
-    ("client_id", "int"),
-    ("previous_number", "code"),
-    ("outcome", "text"),
-    ("reason", "text"),
+TEMP_TABLES = (FILE_TABLE, NAMES_TABLE)
+CHUNK_ROWS = 5_000
+RECORDED_COLUMNS = [
+    "line",
+    "company_id",
+    "display_name",
+    "client_number",
+    "client_id",
+    "previous_number",
+    "outcome",
+    "reason",
 ]
-# Lines refused because the number they want stays with its holder.
-TAKEN_TABLE = "import_taken"
-TEMP_TABLES = (FILE_TABLE, MATCHED_TABLE, NAMES_TABLE, ROWS_TABLE, TAKEN_TABLE)
 
 
 def same_name(a: str, b: str) -> bool:
@@ -86,74 +73,87 @@ def clients_sql(firm_id: int, membership: Membership | None) -> tuple[str, tuple
     return query.sql_with_params()
 
 
-def match(job: ImportJob) -> None:
-    """Match every staged row to its client by company ID, in one join."""
-    clients, params = clients_sql(job.firm_id, runner(job))
+def _record(job: ImportJob, clients: str, params: list, *, names_table: bool) -> None:
+    """Write every row of the file as one of the job's ImportRow rows, matched to
+    its client and with its outcome (R26), the first rule it breaks winning:
+    unknown company ID (or a client the runner may not reach), display name,
+    empty or too long number (the row on its own), then a company ID repeated
+    among the rows that pass those, a number repeated anywhere in the file, and
+    a number the client already has (unchanged).
+
+    Names are compared byte for byte unless `names_table`, when NAMES_TABLE
+    lists the lines that truly differ."""
     q = bulk.quote
-    bulk.temp_table_fill(
-        MATCHED_TABLE,
-        MATCHED_COLUMNS,
-        f"""SELECT f.line, f.company_id, f.display_name, f.client_number, f.own_reason,
-                   c.id, c.client_number,
-                   CASE WHEN c.display_name <> f.display_name THEN c.display_name END
-            FROM {q(FILE_TABLE)} f
-            LEFT JOIN ({clients}) c ON c.company_id = f.company_id AND f.company_id <> ''""",  # noqa: S608
-        list(params),
-    )
-    bulk.temp_tables_drop(FILE_TABLE)
-
-
-def _mismatched_names() -> list[tuple[int]]:
-    """The lines whose display name differs from their client's even read
-    loosely; only names that differ byte for byte are read back to compare."""
-    mismatched = []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT line, display_name, client_name FROM {bulk.quote(MATCHED_TABLE)}"  # noqa: S608
-            " WHERE client_name IS NOT NULL"
-        )
-        while batch := cursor.fetchmany(2000):
-            mismatched += [(line,) for line, name, other in batch if not same_name(name, other)]
-    return mismatched
-
-
-def decide() -> None:
-    """Give each matched row its outcome and reason (R26), the first rule it
-    breaks winning: unknown company ID, display name, empty or too long number
-    (the row on its own), then a company ID repeated among the rows that pass
-    those, a number repeated anywhere in the file, and a number the client
-    already has (unchanged). Numbers held by other clients are `numbers_taken`'s."""
-    bulk.temp_table_create(NAMES_TABLE, [("line", "int")])
-    bulk.copy_into(NAMES_TABLE, ["line"], _mismatched_names())
-    bulk.analyze(NAMES_TABLE)
-    q = bulk.quote
+    if names_table:
+        names_join = f"LEFT JOIN {q(NAMES_TABLE)} n ON n.line = f.line"
+        name_differs = "n.line IS NOT NULL"
+    else:
+        names_join, name_differs = "", "c.display_name <> f.display_name"
+    columns = ", ".join(q(ImportRow._meta.get_field(name).column) for name in RECORDED_COLUMNS)
     sql = f"""
         WITH own AS (
-            SELECT m.line, m.company_id, m.display_name, m.client_number, m.client_id,
-                   m.previous_number,
-                   CASE WHEN m.client_id IS NULL THEN 'unknown_company_id'
-                        WHEN n.line IS NOT NULL THEN 'name_mismatch'
-                        ELSE m.own_reason END AS own_reason
-            FROM {q(MATCHED_TABLE)} m LEFT JOIN {q(NAMES_TABLE)} n ON n.line = m.line
+            SELECT f.line, f.company_id, f.display_name, f.client_number,
+                   c.id AS client_id, c.client_number AS previous_number,
+                   CASE WHEN c.id IS NULL THEN 'unknown_company_id'
+                        WHEN {name_differs} THEN 'name_mismatch'
+                        ELSE f.own_reason END AS own_reason
+            FROM {q(FILE_TABLE)} f
+            LEFT JOIN ({clients}) c ON c.company_id = f.company_id AND f.company_id <> ''
+            {names_join}
         ), counted AS (
             SELECT own.*,
                    SUM(CASE WHEN own_reason = '' THEN 1 ELSE 0 END)
                        OVER (PARTITION BY client_id) AS rows_of_client,
                    COUNT(*) OVER (PARTITION BY client_number) AS rows_of_number
             FROM own
+        ), decided AS (
+            SELECT line, company_id, display_name, client_number, client_id, previous_number,
+                   CASE WHEN own_reason <> '' OR rows_of_client > 1 OR rows_of_number > 1 THEN %s
+                        WHEN client_number = previous_number THEN %s
+                        ELSE %s END AS outcome,
+                   CASE WHEN own_reason <> '' THEN own_reason
+                        WHEN rows_of_client > 1 THEN 'duplicate_company_id'
+                        WHEN rows_of_number > 1 THEN 'duplicate_number'
+                        ELSE '' END AS reason
+            FROM counted
         )
-        SELECT line, company_id, display_name, client_number, client_id, previous_number,
-               CASE WHEN own_reason <> '' OR rows_of_client > 1 OR rows_of_number > 1 THEN %s
-                    WHEN client_number = previous_number THEN %s
-                    ELSE %s END,
-               CASE WHEN own_reason <> '' THEN own_reason
-                    WHEN rows_of_client > 1 THEN 'duplicate_company_id'
-                    WHEN rows_of_number > 1 THEN 'duplicate_number'
-                    ELSE '' END
-        FROM counted
+        INSERT INTO {q(ImportRow._meta.db_table)} (firm_id, job_id, undo, {columns})
+        SELECT %s, %s, '', {", ".join(RECORDED_COLUMNS)} FROM decided ORDER BY outcome, line
     """  # noqa: S608 - identifiers are the engine's own, values are parameters
-    bulk.temp_table_fill(ROWS_TABLE, ROWS_COLUMNS, sql, [FAILED, UNCHANGED, UPDATED])
-    bulk.temp_tables_drop(MATCHED_TABLE, NAMES_TABLE)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, FAILED, UNCHANGED, UPDATED, job.firm_id, job.pk])
+
+
+def _names_loosely_equal(job: ImportJob) -> tuple[list[tuple[int]], bool]:
+    """Of the rows refused for a display name that differs byte for byte from
+    the client's, those that still differ read loosely (`same_name`), and
+    whether any does not (so its row must be decided again)."""
+    rows = ImportRow.objects.filter(job=job, outcome=FAILED, reason="name_mismatch").annotate(
+        client_name=F("client__display_name")
+    )
+    mismatched, loose = [], False
+    for line, name, client_name in rows.values_list("line", "display_name", "client_name"):
+        if same_name(name, client_name):
+            loose = True
+        else:
+            mismatched.append((line,))
+    return mismatched, loose
+
+
+def record_rows(job: ImportJob) -> None:
+    """Decide and record every row of the staged file (see `_record`)."""
+    clients, params = clients_sql(job.firm_id, runner(job))
+    _record(job, clients, list(params), names_table=False)
+    mismatched, loose = _names_loosely_equal(job)
+    if loose:
+        # Rare: a name differs only in case or spacing. Its row passes, which
+        # may change what the rules decide for its client's other rows.
+        ImportRow.objects.filter(job=job).delete()
+        bulk.temp_table_create(NAMES_TABLE, [("line", "int")])
+        bulk.copy_into(NAMES_TABLE, ["line"], mismatched)
+        bulk.analyze(NAMES_TABLE)
+        _record(job, clients, list(params), names_table=True)
+    bulk.temp_tables_drop(*TEMP_TABLES)
 
 
 def cascade(conflicts: Iterable[tuple[int, int, int, bool]]) -> tuple[list[int], list[int]]:
@@ -183,12 +183,16 @@ def cascade(conflicts: Iterable[tuple[int, int, int, bool]]) -> tuple[list[int],
     return failed, clear
 
 
-def conflicts(moving_sql: str, params: list, firm_id: int) -> list[tuple[int, int, int, bool]]:
-    """(row, client, holder, holder_moves) for moving rows whose target number is
-    held by another client of the firm; holder_moves tells whether that client is
-    itself among the moving rows. `moving_sql` selects (m_id, m_client, m_target).
-    Joins rather than a lookup per row: every row of a large file is checked, and
-    only swaps and clashes come back."""
+def conflicts(moving, target: str, firm_id: int) -> list[tuple[int, int, int, bool]]:
+    """(row, client, holder, holder_moves) for moving rows whose `target` number
+    is held by another client of the firm; holder_moves tells whether that client
+    is itself among the moving rows. Joins rather than a lookup per row: every
+    row of a large file is checked, and only swaps and clashes come back."""
+    moving_sql, params = (
+        moving.annotate(m_id=F("pk"), m_client=F("client_id"), m_target=F(target))
+        .values("m_id", "m_client", "m_target")
+        .query.sql_with_params()
+    )
     clients = bulk.quote(Client._meta.db_table)
     sql = f"""
         SELECT m.m_id, m.m_client, c.id,
@@ -203,32 +207,15 @@ def conflicts(moving_sql: str, params: list, firm_id: int) -> list[tuple[int, in
         return [(row, client, holder, bool(moves)) for row, client, holder, moves in cursor]
 
 
-def numbers_taken(firm_id: int) -> list[int]:
-    """Refuse the moving rows whose number stays with a client that keeps it
+def fail_rows(qs, ids: list[int], **fields) -> None:
+    for start in range(0, len(ids), CHUNK_ROWS):
+        qs.filter(pk__in=ids[start : start + CHUNK_ROWS]).update(**fields)
+
+
+def numbers_taken(job: ImportJob, rows) -> list[int]:
+    """Refuse the moving `rows` whose number stays with a client that keeps it
     ("number_taken"), and return the clients whose number must be cleared
     before the others are written (swaps and rotations)."""
-    q = bulk.quote
-    moving = (
-        f"SELECT line AS m_id, client_id AS m_client, client_number AS m_target"  # noqa: S608
-        f" FROM {q(ROWS_TABLE)} WHERE outcome = %s"
-    )
-    failed, clear = cascade(conflicts(moving, [UPDATED], firm_id))
-    if failed:
-        bulk.temp_table_create(TAKEN_TABLE, [("line", "int")])
-        bulk.copy_into(TAKEN_TABLE, ["line"], ((line,) for line in failed))
-        bulk.analyze(TAKEN_TABLE)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {q(ROWS_TABLE)} SET outcome = %s, reason = 'number_taken'"  # noqa: S608
-                f" WHERE line IN (SELECT line FROM {q(TAKEN_TABLE)})",
-                [FAILED],
-            )
+    failed, clear = cascade(conflicts(rows, "client_number", job.firm_id))
+    fail_rows(rows, failed, outcome=FAILED, reason="number_taken")
     return clear
-
-
-def check_whole_file(job: ImportJob) -> list[int]:
-    """Decide every row's outcome into ROWS_TABLE; return the clients to clear
-    before applying (see `numbers_taken`)."""
-    match(job)
-    decide()
-    return numbers_taken(job.firm_id)

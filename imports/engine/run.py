@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 
 from imports import bulk
@@ -36,10 +36,13 @@ def _validate_and_apply(job: ImportJob) -> None:
         staging.touch(job, progress=85)
         staging.lock_job_and_firm(job)
         bulk.large_work_memory()
-        clear = checks.check_whole_file(job)
+        checks.record_rows(job)
+        rows = ImportRow.objects.filter(job=job)
+        candidates = rows.filter(outcome=RowOutcome.UPDATED)
+        clear = checks.numbers_taken(job, candidates)
         if job.mode == ImportMode.IMPORT:
-            apply.apply_numbers(firm=firm, moving=apply.decided_moves(), clear=clear)
-        counts = apply.rows_record(job)
+            apply.apply_numbers(firm=firm, moving=candidates, target="client_number", clear=clear)
+        counts = dict(rows.values("outcome").annotate(n=Count("pk")).values_list("outcome", "n"))
         job.total_rows = sum(counts.values())
         job.updated_count = counts.get(RowOutcome.UPDATED, 0)
         job.unchanged_count = counts.get(RowOutcome.UNCHANGED, 0)

@@ -3,7 +3,7 @@
 import time
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from clients.models import CLIENT_NUMBER_MAX_LENGTH, Client
@@ -64,26 +64,22 @@ def stage(job: ImportJob) -> None:
         fmt = reader.format
         touch(job, encoding=fmt.encoding, delimiter=fmt.delimiter, language=fmt.language)
         total = 0
-        committed_at = None
-        more = True
+        reported_at = None
         with read_ahead(reader, CHUNK_ROWS, depth=1) as chunks:
-            while more:
-                # Each commit waits for a disk flush: report progress after the first
-                # chunk, then about once a second rather than after every chunk.
-                more = False
-                with transaction.atomic():
-                    for chunk in chunks:
-                        total += len(chunk)
-                        if total > max_rows:
-                            raise ParseError("too_many_rows")
-                        bulk.copy_into(FILE_TABLE, columns, _file_rows(chunk))
-                        progress = 5 + int(75 * min(reader.bytes_read() / size, 1))
-                        touch(job, progress=progress, total_rows=total)
-                        now = time.monotonic()
-                        if committed_at is None or now - committed_at >= PROGRESS_SECONDS:
-                            committed_at = now
-                            more = True
-                            break
+            for chunk in chunks:
+                total += len(chunk)
+                if total > max_rows:
+                    raise ParseError("too_many_rows")
+                bulk.copy_into(FILE_TABLE, columns, _file_rows(chunk))
+                # Each progress report waits for a disk flush (the temporary
+                # table's rows do not): report after the first chunk, then about
+                # once a second rather than after every chunk.
+                now = time.monotonic()
+                if reported_at is None or now - reported_at >= PROGRESS_SECONDS:
+                    reported_at = now
+                    progress = 5 + int(75 * min(reader.bytes_read() / size, 1))
+                    touch(job, progress=progress, total_rows=total)
+        touch(job, progress=80, total_rows=total)
         reader.detach()
     finally:
         stream.close()
