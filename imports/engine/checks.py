@@ -1,20 +1,19 @@
 """The R26 rules over the whole file at once, in a few set-based statements: the
-file's rows (engine.staging) are matched to their clients and written as the
-job's ImportRow rows with their outcome in one INSERT ... SELECT; the numbers
-that stay with a client that keeps them are found by one join afterwards."""
+file's rows (engine.staging) are matched to their clients and given their
+outcome in one INSERT ... SELECT into a temporary table of decided rows; the
+numbers that stay with a client that keeps them are found by one join after."""
 
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import F
 
 from clients.access import clients_reachable, reach_condition
 from clients.models import Client
 from imports import bulk
 from imports.engine.staging import FILE_TABLE
-from imports.models import ImportJob, ImportRow, RowOutcome
+from imports.models import ImportJob, RowOutcome
 from practice.models import Membership
 
 FAILED, UNCHANGED, UPDATED = (
@@ -22,21 +21,24 @@ FAILED, UNCHANGED, UPDATED = (
     str(RowOutcome.UNCHANGED),
     str(RowOutcome.UPDATED),
 )
+# Every row with its outcome and reason: what the import applies and records.
+ROWS_TABLE = "import_rows"
+ROWS_COLUMNS = [
+    ("line", "int"),
+    ("company_id", "code"),
+    ("display_name", "text"),
+    ("client_number", "code"),
+    ("client_id", "int"),
+    ("previous_number", "code"),
+    ("outcome", "text"),
+    ("reason", "text"),
+]
 # Lines whose display name is not the client's, even read loosely; only needed
 # when some name differs from its client's in case, spacing or Unicode form.
 NAMES_TABLE = "import_names"
-TEMP_TABLES = (FILE_TABLE, NAMES_TABLE)
-CHUNK_ROWS = 5_000
-RECORDED_COLUMNS = [
-    "line",
-    "company_id",
-    "display_name",
-    "client_number",
-    "client_id",
-    "previous_number",
-    "outcome",
-    "reason",
-]
+# Lines refused because the number they want stays with its holder.
+TAKEN_TABLE = "import_taken"
+TEMP_TABLES = (FILE_TABLE, ROWS_TABLE, NAMES_TABLE, TAKEN_TABLE)
 
 
 def same_name(a: str, b: str) -> bool:
@@ -62,34 +64,35 @@ def runner(job: ImportJob) -> Membership | None:
     return membership
 
 
-def clients_sql(firm_id: int, membership: Membership | None) -> tuple[str, tuple]:
+def clients_sql(firm_id: int, membership: Membership | None) -> tuple[str, list]:
     """The firm's clients the runner may reach, as SQL: a client they may not
     reach is as unknown as a missing company ID. The firm is named in the query
     itself, whatever the scope."""
     clients = Client.objects.filter(firm_id=firm_id)
     if membership is not None:
         clients = clients_reachable(membership=membership).filter(firm_id=firm_id)
-    query = clients.values("id", "company_id", "display_name", "client_number").query
-    return query.sql_with_params()
+    sql, params = clients.values(
+        "id", "company_id", "display_name", "client_number"
+    ).query.sql_with_params()
+    return sql, list(params)
 
 
-def _record(job: ImportJob, clients: str, params: list, *, names_table: bool) -> None:
-    """Write every row of the file as one of the job's ImportRow rows, matched to
-    its client and with its outcome (R26), the first rule it breaks winning:
-    unknown company ID (or a client the runner may not reach), display name,
-    empty or too long number (the row on its own), then a company ID repeated
-    among the rows that pass those, a number repeated anywhere in the file, and
-    a number the client already has (unchanged).
-
-    Names are compared byte for byte unless `names_table`, when NAMES_TABLE
-    lists the lines that truly differ."""
+def _decide(clients: str, params: list, *, names_table: bool) -> None:
+    """Fill ROWS_TABLE with every row of the file, matched to its client and with
+    its outcome (R26), the first rule it breaks winning: unknown company ID (or a
+    client the runner may not reach), display name, empty or too long number (the
+    row on its own), then a company ID repeated among the rows that pass those, a
+    number repeated anywhere in the file, and a number the client already has
+    (unchanged). Names compare byte for byte, unless `names_table`, when
+    NAMES_TABLE lists the lines that differ even read loosely."""
     q = bulk.quote
     if names_table:
         names_join = f"LEFT JOIN {q(NAMES_TABLE)} n ON n.line = f.line"
         name_differs = "n.line IS NOT NULL"
     else:
         names_join, name_differs = "", "c.display_name <> f.display_name"
-    columns = ", ".join(q(ImportRow._meta.get_field(name).column) for name in RECORDED_COLUMNS)
+    bulk.temp_table_create(ROWS_TABLE, ROWS_COLUMNS)
+    columns = ", ".join(name for name, _kind in ROWS_COLUMNS)
     sql = f"""
         WITH own AS (
             SELECT f.line, f.company_id, f.display_name, f.client_number,
@@ -106,54 +109,57 @@ def _record(job: ImportJob, clients: str, params: list, *, names_table: bool) ->
                        OVER (PARTITION BY client_id) AS rows_of_client,
                    COUNT(*) OVER (PARTITION BY client_number) AS rows_of_number
             FROM own
-        ), decided AS (
-            SELECT line, company_id, display_name, client_number, client_id, previous_number,
-                   CASE WHEN own_reason <> '' OR rows_of_client > 1 OR rows_of_number > 1 THEN %s
-                        WHEN client_number = previous_number THEN %s
-                        ELSE %s END AS outcome,
-                   CASE WHEN own_reason <> '' THEN own_reason
-                        WHEN rows_of_client > 1 THEN 'duplicate_company_id'
-                        WHEN rows_of_number > 1 THEN 'duplicate_number'
-                        ELSE '' END AS reason
-            FROM counted
         )
-        INSERT INTO {q(ImportRow._meta.db_table)} (firm_id, job_id, undo, {columns})
-        SELECT %s, %s, '', {", ".join(RECORDED_COLUMNS)} FROM decided ORDER BY outcome, line
+        INSERT INTO {q(ROWS_TABLE)} ({columns})
+        SELECT line, company_id, display_name, client_number, client_id, previous_number,
+               CASE WHEN own_reason <> '' OR rows_of_client > 1 OR rows_of_number > 1 THEN %s
+                    WHEN client_number = previous_number THEN %s
+                    ELSE %s END,
+               CASE WHEN own_reason <> '' THEN own_reason
+                    WHEN rows_of_client > 1 THEN 'duplicate_company_id'
+                    WHEN rows_of_number > 1 THEN 'duplicate_number'
+                    ELSE '' END
+        FROM counted
     """  # noqa: S608 - identifiers are the engine's own, values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, FAILED, UNCHANGED, UPDATED, job.firm_id, job.pk])
+        cursor.execute(sql, [*params, FAILED, UNCHANGED, UPDATED])
+    bulk.analyze(ROWS_TABLE)
 
 
-def _names_loosely_equal(job: ImportJob) -> tuple[list[tuple[int]], bool]:
+def _names_differing(clients: str, params: list) -> tuple[list[tuple[int]], bool]:
     """Of the rows refused for a display name that differs byte for byte from
-    the client's, those that still differ read loosely (`same_name`), and
+    the client's, the lines that still differ read loosely (`same_name`), and
     whether any does not (so its row must be decided again)."""
-    rows = ImportRow.objects.filter(job=job, outcome=FAILED, reason="name_mismatch").annotate(
-        client_name=F("client__display_name")
-    )
+    q = bulk.quote
     mismatched, loose = [], False
-    for line, name, client_name in rows.values_list("line", "display_name", "client_name"):
-        if same_name(name, client_name):
-            loose = True
-        else:
-            mismatched.append((line,))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT r.line, r.display_name, c.display_name FROM {q(ROWS_TABLE)} r"  # noqa: S608
+            f" JOIN ({clients}) c ON c.id = r.client_id WHERE r.reason = 'name_mismatch'",
+            params,
+        )
+        while batch := cursor.fetchmany(2000):
+            for line, name, client_name in batch:
+                if same_name(name, client_name):
+                    loose = True
+                else:
+                    mismatched.append((line,))
     return mismatched, loose
 
 
-def record_rows(job: ImportJob) -> None:
-    """Decide and record every row of the staged file (see `_record`)."""
+def decide(job: ImportJob) -> None:
+    """Decide every row of the staged file into ROWS_TABLE (see `_decide`)."""
     clients, params = clients_sql(job.firm_id, runner(job))
-    _record(job, clients, list(params), names_table=False)
-    mismatched, loose = _names_loosely_equal(job)
+    _decide(clients, params, names_table=False)
+    mismatched, loose = _names_differing(clients, params)
     if loose:
         # Rare: a name differs only in case or spacing. Its row passes, which
         # may change what the rules decide for its client's other rows.
-        ImportRow.objects.filter(job=job).delete()
         bulk.temp_table_create(NAMES_TABLE, [("line", "int")])
         bulk.copy_into(NAMES_TABLE, ["line"], mismatched)
         bulk.analyze(NAMES_TABLE)
-        _record(job, clients, list(params), names_table=True)
-    bulk.temp_tables_drop(*TEMP_TABLES)
+        _decide(clients, params, names_table=True)
+    bulk.temp_tables_drop(FILE_TABLE, NAMES_TABLE)
 
 
 def cascade(conflicts: Iterable[tuple[int, int, int, bool]]) -> tuple[list[int], list[int]]:
@@ -183,16 +189,12 @@ def cascade(conflicts: Iterable[tuple[int, int, int, bool]]) -> tuple[list[int],
     return failed, clear
 
 
-def conflicts(moving, target: str, firm_id: int) -> list[tuple[int, int, int, bool]]:
-    """(row, client, holder, holder_moves) for moving rows whose `target` number
-    is held by another client of the firm; holder_moves tells whether that client
-    is itself among the moving rows. Joins rather than a lookup per row: every
-    row of a large file is checked, and only swaps and clashes come back."""
-    moving_sql, params = (
-        moving.annotate(m_id=F("pk"), m_client=F("client_id"), m_target=F(target))
-        .values("m_id", "m_client", "m_target")
-        .query.sql_with_params()
-    )
+def conflicts(moving_sql: str, params: list, firm_id: int) -> list[tuple[int, int, int, bool]]:
+    """(row, client, holder, holder_moves) for moving rows whose target number is
+    held by another client of the firm; holder_moves tells whether that client is
+    itself among the moving rows. `moving_sql` selects (m_id, m_client, m_target).
+    Joins rather than a lookup per row: every row of a large file is checked, and
+    only swaps and clashes come back."""
     clients = bulk.quote(Client._meta.db_table)
     sql = f"""
         SELECT m.m_id, m.m_client, c.id,
@@ -207,15 +209,40 @@ def conflicts(moving, target: str, firm_id: int) -> list[tuple[int, int, int, bo
         return [(row, client, holder, bool(moves)) for row, client, holder, moves in cursor]
 
 
-def fail_rows(qs, ids: list[int], **fields) -> None:
-    for start in range(0, len(ids), CHUNK_ROWS):
-        qs.filter(pk__in=ids[start : start + CHUNK_ROWS]).update(**fields)
-
-
-def numbers_taken(job: ImportJob, rows) -> list[int]:
-    """Refuse the moving `rows` whose number stays with a client that keeps it
+def numbers_taken(job: ImportJob) -> list[int]:
+    """Refuse the decided rows whose number stays with a client that keeps it
     ("number_taken"), and return the clients whose number must be cleared
     before the others are written (swaps and rotations)."""
-    failed, clear = cascade(conflicts(rows, "client_number", job.firm_id))
-    fail_rows(rows, failed, outcome=FAILED, reason="number_taken")
+    q = bulk.quote
+    moving = (
+        "SELECT line AS m_id, client_id AS m_client, client_number AS m_target"  # noqa: S608
+        f" FROM {q(ROWS_TABLE)} WHERE outcome = %s"
+    )
+    failed, clear = cascade(conflicts(moving, [UPDATED], job.firm_id))
+    if failed:
+        bulk.temp_table_create(TAKEN_TABLE, [("line", "int")])
+        bulk.copy_into(TAKEN_TABLE, ["line"], [(line,) for line in failed])
+        bulk.analyze(TAKEN_TABLE)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {q(ROWS_TABLE)} SET outcome = %s, reason = 'number_taken'"  # noqa: S608
+                f" WHERE line IN (SELECT line FROM {q(TAKEN_TABLE)})",
+                [FAILED],
+            )
     return clear
+
+
+def moves() -> tuple[str, list]:
+    """The decided rows that change a number, as (client_id, new_number) SQL."""
+    return (
+        f"SELECT client_id, client_number AS new_number FROM {bulk.quote(ROWS_TABLE)}"  # noqa: S608
+        " WHERE outcome = %s",
+        [UPDATED],
+    )
+
+
+def counts() -> dict[str, int]:
+    """The decided rows per outcome."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT outcome, COUNT(*) FROM {bulk.quote(ROWS_TABLE)} GROUP BY outcome")  # noqa: S608
+        return dict(cursor.fetchall())

@@ -6,11 +6,11 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import F
 from django.utils import timezone
 
 from imports import bulk
-from imports.engine import apply, checks, staging
+from imports.engine import apply, checks, record, staging
 from imports.locks import firm_import_lock
 from imports.models import ImportJob, ImportMode, ImportRow, ImportStatus, RowOutcome
 from imports.parsing import ParseError
@@ -36,13 +36,12 @@ def _validate_and_apply(job: ImportJob) -> None:
         staging.touch(job, progress=85)
         staging.lock_job_and_firm(job)
         bulk.large_work_memory()
-        checks.record_rows(job)
-        rows = ImportRow.objects.filter(job=job)
-        candidates = rows.filter(outcome=RowOutcome.UPDATED)
-        clear = checks.numbers_taken(job, candidates)
-        if job.mode == ImportMode.IMPORT:
-            apply.apply_numbers(firm=firm, moving=candidates, target="client_number", clear=clear)
-        counts = dict(rows.values("outcome").annotate(n=Count("pk")).values_list("outcome", "n"))
+        checks.decide(job)
+        clear = checks.numbers_taken(job)
+        with record.rows_recorded(job):
+            if job.mode == ImportMode.IMPORT:
+                apply.apply_numbers(firm=firm, moves=checks.moves(), clear=clear)
+        counts = checks.counts()
         job.total_rows = sum(counts.values())
         job.updated_count = counts.get(RowOutcome.UPDATED, 0)
         job.unchanged_count = counts.get(RowOutcome.UNCHANGED, 0)
