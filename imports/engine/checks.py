@@ -126,17 +126,18 @@ def _decide(clients: str, params: list, *, names_table: bool) -> None:
     bulk.analyze(ROWS_TABLE)
 
 
-def _names_differing(clients: str, params: list) -> tuple[list[tuple[int]], bool]:
+def _names_differing(firm_id: int) -> tuple[list[tuple[int]], bool]:
     """Of the rows refused for a display name that differs byte for byte from
-    the client's, the lines that still differ read loosely (`same_name`), and
+    their client's, the lines that still differ read loosely (`same_name`), and
     whether any does not (so its row must be decided again)."""
     q = bulk.quote
     mismatched, loose = [], False
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT r.line, r.display_name, c.display_name FROM {q(ROWS_TABLE)} r"  # noqa: S608
-            f" JOIN ({clients}) c ON c.id = r.client_id WHERE r.reason = 'name_mismatch'",
-            params,
+            f" JOIN {q(Client._meta.db_table)} c ON c.id = r.client_id AND c.firm_id = %s"
+            " WHERE r.reason = 'name_mismatch'",
+            [firm_id],
         )
         while batch := cursor.fetchmany(2000):
             for line, name, client_name in batch:
@@ -151,7 +152,7 @@ def decide(job: ImportJob) -> None:
     """Decide every row of the staged file into ROWS_TABLE (see `_decide`)."""
     clients, params = clients_sql(job.firm_id, runner(job))
     _decide(clients, params, names_table=False)
-    mismatched, loose = _names_differing(clients, params)
+    mismatched, loose = _names_differing(job.firm_id)
     if loose:
         # Rare: a name differs only in case or spacing. Its row passes, which
         # may change what the rules decide for its client's other rows.

@@ -9,6 +9,7 @@ busy. That connection commits the rows just before the import itself commits
 reads; a run that fails deletes them, and one that is interrupted deletes them
 when it starts over (engine.run, engine.staging)."""
 
+import logging
 import tempfile
 import threading
 from contextlib import contextmanager
@@ -19,6 +20,8 @@ from imports import bulk
 from imports.engine.checks import ROWS_COLUMNS, ROWS_TABLE
 from imports.engine.staging import lock_job_and_firm
 from imports.models import ImportJob, ImportRow
+
+logger = logging.getLogger(__name__)
 
 SPOOL_BLOCK = 256 * 1024
 
@@ -56,24 +59,28 @@ class _Writer(threading.Thread):
                 with cursor.copy(f"COPY {table} ({_columns()}) FROM STDIN") as copy:
                     while block := self.spool.read(SPOOL_BLOCK):
                         copy.write(block)
-        except BaseException as exc:  # raised again by the import's own thread
+        except BaseException as exc:  # handled by the import's own thread
             self.error = exc
         finally:
             connection.close()
 
 
+def _insert(job: ImportJob) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {bulk.quote(ImportRow._meta.db_table)} ({_columns()})"  # noqa: S608
+            f" {_decided_rows(job)}"
+        )
+
+
 @contextmanager
 def rows_recorded(job: ImportJob):
     """Record the decided rows by the end of the block, written alongside it
-    where the database allows. An error while writing them is raised here."""
+    where the database allows."""
     if connection.vendor != "postgresql" or len(connection.atomic_blocks) != 1:
         # SQLite, or inside a caller's transaction (whose uncommitted job a
         # second connection could not see): write them in this transaction.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {bulk.quote(ImportRow._meta.db_table)} ({_columns()})"  # noqa: S608
-                f" {_decided_rows(job)}"
-            )
+        _insert(job)
         yield
         return
     with tempfile.TemporaryFile() as spool:
@@ -90,5 +97,11 @@ def rows_recorded(job: ImportJob):
             yield
         finally:
             writer.join()
-        if writer.error is not None:
-            raise writer.error
+    if writer.error is not None:
+        # No second connection (a connection limit, say), or it failed: this
+        # one writes the rows, in place of any the other may have committed.
+        logger.warning(
+            "Import %s: rows written on the import's own connection.", job.pk, exc_info=writer.error
+        )
+        ImportRow.objects.filter(job=job).delete()
+        _insert(job)
