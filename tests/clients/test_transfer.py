@@ -20,6 +20,7 @@ from clients.companies import transfers
 from clients.models import AccountantInvitation, Client
 from practice.models import ActivityEvent
 from subscriptions import services as sub_services
+from subscriptions import transfers as sub_transfers
 from subscriptions.models import Billing, DiscountPolicy, Subscription, SubscriptionStatus
 from tests.clients.factories import CompanyFactory, connect, portal_user
 from tests.practice.factories import BillingProfileFactory, FirmFactory, MembershipFactory
@@ -141,7 +142,7 @@ def test_r22_transfer_from_wholesale_leaves_it_and_old_statements_keep_their_lin
 
 def _enrol(new_firm, new_client, new_admin):
     with scope(firm=new_firm):
-        return sub_services.subscription_start_wholesale_after_transfer(
+        return sub_transfers.subscription_start_wholesale_after_transfer(
             firm=new_firm, client=new_client, by=new_admin
         )
 
