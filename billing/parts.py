@@ -17,16 +17,23 @@ from subscriptions.pricing import RATE_SCALE, LineAmounts, _cents, _half_up
 ONE_DAY = datetime.timedelta(days=1)
 
 
-def allocate(numerators: list[int], denominator: int, target: int) -> list[int]:
+def allocate(
+    numerators: list[int], denominator: int, target: int, caps: list[int] | None = None
+) -> list[int]:
     """Cents per part: floor(n / denominator) each, plus one cent for the `target
-    - sum` parts with the largest remainders. `target` lies between the sum of the
-    floors and that sum plus the number of parts whenever it is the rounding of
-    the exact total."""
+    - sum` parts with the largest remainders, skipping parts already at their cap
+    (a part's net never exceeds its list amount) while others can take the cent.
+    `target` lies between the sum of the floors and that sum plus the number of
+    parts whenever it is the rounding of the exact total."""
     floors = [n // denominator for n in numerators]
     extra = target - sum(floors)
     if not 0 <= extra <= len(numerators):
         raise ValueError("The line's amount is not a rounding of its parts.")
     order = sorted(range(len(numerators)), key=lambda i: (-(numerators[i] % denominator), i))
+    if caps is not None:
+        order = [i for i in order if floors[i] < caps[i]] + [
+            i for i in order if floors[i] >= caps[i]
+        ]
     for i in order[:extra]:
         floors[i] += 1
     return floors
@@ -106,8 +113,10 @@ def line_parts(amounts: LineAmounts) -> list[Part]:
     list_nums = [price * days for *_x, price, _r, days in runs]
     net_nums = [price * days * (RATE_SCALE - r) for *_x, price, r, days in runs]
     lists = allocate(list_nums, dim, _half_up(amounts.list_num, dim))
-    nets = allocate(net_nums, dim * RATE_SCALE, _half_up(amounts.net_num, dim * RATE_SCALE))
-    _no_negative_discount(lists, nets)
+    nets = allocate(
+        net_nums, dim * RATE_SCALE, _half_up(amounts.net_num, dim * RATE_SCALE), caps=lists
+    )
+    _no_negative_discount(lists, nets, net_nums, dim * RATE_SCALE)
     parts = []
     for (_seg, lo, hi, label, kind, price, r, days), list_c, net_c in zip(
         runs, lists, nets, strict=True
@@ -129,11 +138,21 @@ def line_parts(amounts: LineAmounts) -> list[Part]:
     return parts
 
 
-def _no_negative_discount(lists: list[int], nets: list[int]) -> None:
+def _no_negative_discount(
+    lists: list[int], nets: list[int], net_nums: list[int], denominator: int
+) -> None:
     """Rounding lists and nets separately can, in rare ties, give a part one cent
-    more net than list: move that cent to a part with room for it."""
+    more net than list: move that cent to a part with room for it, preferring one
+    still rounded down (so it stays within a cent of its exact figure)."""
     for i in range(len(lists)):
         while nets[i] > lists[i]:
-            j = next(j for j in range(len(lists)) if nets[j] < lists[j])
+            room = [j for j in range(len(lists)) if nets[j] < lists[j]]
+            room.sort(
+                key=lambda j: (
+                    nets[j] * denominator > net_nums[j],
+                    -(net_nums[j] % denominator),
+                    j,
+                )
+            )
             nets[i] -= 1
-            nets[j] += 1
+            nets[room[0]] += 1
