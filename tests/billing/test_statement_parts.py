@@ -291,7 +291,7 @@ def test_r36_page_csv_and_pdf_carry_the_same_figures(
         )
         today_is(datetime.date(2025, 3, 3))
         stmt = billing_services.statement_generate(firm=firm, year=2025, month=2)
-        csv_parts = [row for row in statement_csv_rows(statement=stmt)][:-1]
+        csv_parts = list(statement_csv_rows(statement=stmt))[:-1]
         context_parts = [
             (line.subscription_ref, part.net_amount)
             for block in statement_pdf_context(statement=stmt)["blocks"]
