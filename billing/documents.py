@@ -123,7 +123,11 @@ def statement_summary(*, statement: Statement) -> dict:
         )
     )
     return month_summary(
-        firm=statement.firm, first=first, next_first=next_first, lines=lines, schedule=Schedule.load()
+        firm=statement.firm,
+        first=first,
+        next_first=next_first,
+        lines=lines,
+        schedule=Schedule.load(),
     )
 
 
