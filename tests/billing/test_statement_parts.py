@@ -67,7 +67,9 @@ def test_r36_each_lines_parts_add_up_to_the_line(case):
         # each part is its own figure, to within a cent: price × days ÷ days in month
         exact = part.monthly_list * part.days / amounts.days_in_month
         assert abs(part.list_amount - exact) < Decimal("0.01")
-        assert abs(part.net_amount - exact * (1 - part.rate)) < Decimal("0.01")
+        # the net may take a second cent in rare ties where a part's net would
+        # otherwise exceed its list amount
+        assert abs(part.net_amount - exact * (1 - part.rate)) < Decimal("0.02")
 
 
 def _wholesale(firm, code="essentials", start=JAN, name=None):
