@@ -76,6 +76,8 @@ class Company(models.Model):
     wholesale_left_firm = models.ForeignKey(
         "practice.Firm", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The discount rate its plan had on the last day that firm paid it (R38).
+    wholesale_left_rate = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
     two_step_required_from = models.DateField(
         _("two-step verification required from"), null=True, blank=True
     )

@@ -241,6 +241,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 
 # Client-number imports (R27): uploads over these limits are refused before any work.
+# Statements with more lines get their PDF rendered in the background.
+STATEMENT_PDF_SYNC_LINES = int(os.environ.get("STATEMENT_PDF_SYNC_LINES", "300"))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "100000"))
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
 # Request bodies: a Content-Length over REQUEST_MAX_BYTES is refused (413) unread;
@@ -312,7 +314,11 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 # Celery workers log through the configuration above.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

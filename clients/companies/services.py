@@ -59,13 +59,16 @@ def log_in_firms(*, company: Company, by: User | None, verb: str, changes=None, 
 
 
 @transaction.atomic
-def company_wholesale_left(*, client: Client) -> None:
-    """Record that the client's company just left `client.firm`'s wholesale billing:
-    another firm it joins within 60 days may keep the discount (R22)."""
+def company_wholesale_left(*, client: Client, rate=None) -> None:
+    """Record that the client's company just left `client.firm`'s wholesale billing,
+    with the discount rate its plan had then: another firm it joins within 60 days
+    may keep that discount (R22, R38)."""
     if not client.company_account_id:
         return
     Company.objects.filter(pk=client.company_account_id).update(
-        wholesale_left_at=now_on_billing_day(), wholesale_left_firm=client.firm_id
+        wholesale_left_at=now_on_billing_day(),
+        wholesale_left_firm=client.firm_id,
+        wholesale_left_rate=rate,
     )
 
 

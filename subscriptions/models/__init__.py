@@ -2,6 +2,7 @@
 subscriptions and what they are billed, and the apps for clients."""
 
 from subscriptions.models.catalogue import (
+    CATALOGUE_START,
     RATE_VALIDATORS,
     DiscountPolicy,
     Feature,
@@ -34,6 +35,7 @@ from subscriptions.models.subscription import (
 )
 
 __all__ = [
+    "CATALOGUE_START",
     "LIVE",
     "RATE_VALIDATORS",
     "AppSetup",

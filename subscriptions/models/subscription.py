@@ -60,6 +60,10 @@ class Subscription(TenantModel):
         blank=True,
         help_text=_("First day at the list price. Empty: the discount never ends."),
     )
+    # The day the discount rate was set (start, change of billing, or arrival with
+    # a kept rate, R38): discount terms dated after it re-price the subscription
+    # from their date (subscriptions.schedule). Empty: set before any dated terms.
+    rate_since = models.DateField(_("rate set on"), null=True, blank=True)
     start_date = models.DateField(_("start date"), null=True, blank=True)
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -124,6 +128,7 @@ class ChargePeriod(TenantModel):
     currency = models.CharField(max_length=3, choices=Currency.choices)
     discount_rate = models.DecimalField(max_digits=5, decimal_places=4)
     discount_until = models.DateField(null=True, blank=True)
+    rate_since = models.DateField(null=True, blank=True)
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True, help_text=_("Exclusive."))
 

@@ -202,10 +202,11 @@ def test_statement_page_and_csv_export(firm, primary_admin, client_for):
     assert response.status_code == 200
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
-    assert rows[0][0] == "Client"
-    assert rows[1][0] == "'=Formula Client"
+    assert rows[0][:4] == ["Month", "Client number", "Company ID", "Client"]
+    assert rows[1][0] == "2025-02"
+    assert rows[1][3] == "'=Formula Client"
     assert rows[1][-1] == "19.60"
-    assert rows[-1][0] == "Total" and rows[-1][-1] == "19.60"
+    assert rows[-1][3] == "Total" and rows[-1][-1] == "19.60"
 
 
 def test_r2_statements_are_for_admins(firm, standard_member, admin_member, client_for):
