@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('billing', '0001_initial'),
         ('practice', '0006_two_step'),
-        ('clients', '0009_company_wholesale_left_rate'),
+        ('clients', '0010_company_wholesale_left_rate'),
         ('subscriptions', '0004_dated_prices_and_terms'),
     ]
 

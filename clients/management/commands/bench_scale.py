@@ -104,7 +104,8 @@ class Command(BaseCommand):
                 self._versus_admin(firms[options["admin_size"]], options["admin_requests"])
             finally:
                 self._unregister_admin()
-        self._among(small, alone, options["firms"], options["firm_clients"], n)
+        if options["firms"] > 0:
+            self._among(small, alone, options["firms"], options["firm_clients"], n)
 
     # Data --------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0008_two_step'),
+        ('clients', '0009_assignment_client_active'),
     ]
 
     operations = [
