@@ -4,10 +4,12 @@ documented in subscriptions.pricing."""
 import datetime
 import json
 from collections import defaultdict
+from itertools import groupby
+from operator import itemgetter
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import FilteredRelation, Q
 from django.utils.translation import gettext as _
 
 from billing.models import Statement, StatementLine, StatementTotal
@@ -32,9 +34,9 @@ PERIOD_FIELDS = (
     "subscription_ref",
     "client_id",
     "client_name",
-    "client__display_name",
-    "client__client_number",
-    "client__company_id",
+    "firm_client__display_name",
+    "firm_client__client_number",
+    "firm_client__company_id",
     "product_id",
     "currency",
     "discount_rate",
@@ -71,11 +73,43 @@ def _label(parts: list[Part]) -> str:
 
 
 def statement_line(
-    rows: list[tuple], *, schedule: Schedule, products: dict, first, next_first
+    rows: list[tuple],
+    *,
+    schedule: Schedule,
+    products: dict,
+    first,
+    next_first,
+    cache: dict | None = None,
 ) -> dict | None:
     """One subscription's line for the month from its firm-paid charge periods
     (tuples of PERIOD_FIELDS, in date order), at the price and rate in force each
-    day (R21, R37); None when it has no day in the month."""
+    day (R21, R37); None when it has no day in the month.
+
+    The amounts depend only on the periods' product, currency, rate and dates, which
+    most subscriptions of a firm share: with a `cache` (one per statement) they are
+    worked out once per distinct set of periods, the detail encoded once too."""
+    key = tuple(row[6:] for row in rows)
+    amounts = cache.get(key, False) if cache is not None else False
+    if amounts is False:
+        amounts = _line_amounts(
+            rows, schedule=schedule, products=products, first=first, next_first=next_first
+        )
+        if cache is not None:
+            cache[key] = amounts
+    if amounts is None:
+        return None
+    last = rows[-1]
+    return {
+        "client_id": last[1],
+        "client_name": last[3] or last[2],
+        "client_number": last[4] or "",
+        "company_id": last[5] or "",
+        "subscription_ref": last[0],
+        **amounts,
+    }
+
+
+def _line_amounts(rows, *, schedule: Schedule, products: dict, first, next_first) -> dict | None:
     segments = []
     for row in rows:
         product_id = row[6]
@@ -101,24 +135,20 @@ def statement_line(
     if amounts.days == 0:
         return None
     parts = line_parts(amounts)
-    last = rows[-1]
     list_amount, net_amount = amounts.list_amount, amounts.net_amount
+    detail = [part.as_json() for part in parts]
     return {
-        "client_id": last[1],
-        "client_name": last[3] or last[2],
-        "client_number": last[4] or "",
-        "company_id": last[5] or "",
-        "subscription_ref": last[0],
         "product_label": _label(parts),
         "kind": parts[-1].kind,
-        "currency": last[7],
+        "currency": rows[-1][7],
         "monthly_list_price": parts[-1].monthly_list,
         "days": amounts.days,
         "days_in_month": amounts.days_in_month,
         "list_amount": list_amount,
         "discount_amount": list_amount - net_amount,
         "net_amount": net_amount,
-        "detail": [part.as_json() for part in parts],
+        "detail": detail,
+        "detail_json": json.dumps(detail, separators=(",", ":")),
     }
 
 
@@ -128,7 +158,11 @@ def _insert_lines(statement: Statement, lines: list[dict]) -> None:
     if connection.vendor != "postgresql":
         StatementLine.objects.bulk_create(
             [
-                StatementLine(firm_id=statement.firm_id, statement=statement, **line)
+                StatementLine(
+                    firm_id=statement.firm_id,
+                    statement=statement,
+                    **{name: line[name] for name in LINE_FIELDS},
+                )
                 for line in lines
             ],
             batch_size=2000,
@@ -144,7 +178,7 @@ def _insert_lines(statement: Statement, lines: list[dict]) -> None:
                     statement.firm_id,
                     statement.pk,
                     *(line[name] for name in LINE_FIELDS[:-1]),
-                    json.dumps(line["detail"], separators=(",", ":")),
+                    line["detail_json"],
                 )
             )
 
@@ -172,6 +206,9 @@ def statement_generate(
     periods = (
         ChargePeriod.objects.filter(firm=firm, payer=Payer.FIRM, starts_on__lt=next_first)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gt=first))
+        # The firm in the join itself: the database then reads the firm's clients
+        # alone, not every client of every firm.
+        .annotate(firm_client=FilteredRelation("client", condition=Q(client__firm=firm)))
         .order_by("subscription_ref", "starts_on")
         .values_list(*PERIOD_FIELDS)
     )
@@ -181,20 +218,15 @@ def statement_generate(
     }
     lines = []
     counts: dict[str, int] = defaultdict(int)
-    rows: list[tuple] = []
-    for row in periods.iterator(chunk_size=5000):
-        if rows and rows[-1][0] != row[0]:
-            line = statement_line(
-                rows, schedule=schedule, products=products, first=first, next_first=next_first
-            )
-            if line is not None:
-                lines.append(line)
-                counts[line["currency"]] += 1
-            rows = []
-        rows.append(row)
-    if rows:
+    cache: dict = {}
+    for _ref, group in groupby(periods.iterator(chunk_size=5000), key=itemgetter(0)):
         line = statement_line(
-            rows, schedule=schedule, products=products, first=first, next_first=next_first
+            list(group),
+            schedule=schedule,
+            products=products,
+            first=first,
+            next_first=next_first,
+            cache=cache,
         )
         if line is not None:
             lines.append(line)
