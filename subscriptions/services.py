@@ -38,6 +38,7 @@ from subscriptions.periods import (
     to_direct,
 )
 from subscriptions.selectors import billing_profile_missing, client_usage, live_plan
+from subscriptions.signals import announce_change
 from subscriptions.tasks import enrolment_complete
 
 
@@ -89,6 +90,7 @@ def subscriptions_on_client_created(*, firm: Firm, client: Client, by: User) -> 
             target=subscription,
             changes={"product": [None, product.name], "billing": [None, Billing.WHOLESALE]},
         )
+        announce_change(firm=firm, subscription=subscription, change="enrolment_requested")
         _enqueue_enrolment(subscription)
     else:
         subscription = _start_direct(firm=firm, client=client, product=product, by=by)
@@ -119,6 +121,7 @@ def _start_direct(*, firm: Firm, client: Client, product: Product, by: User) -> 
         target=subscription,
         changes={"product": [None, product.name], "billing": [None, Billing.DIRECT]},
     )
+    announce_change(firm=firm, subscription=subscription, change="started")
     return subscription
 
 
@@ -181,13 +184,15 @@ def subscription_change_plan(
         effective_on=on,
         changed_by=by.user,
     )
+    change = "upgraded" if direction == rules.UPGRADE else "downgraded"
     activity_record(
         firm=firm,
         by=by.user,
-        verb=f"subscription.{'upgraded' if direction == rules.UPGRADE else 'downgraded'}",
+        verb=f"subscription.{change}",
         target=subscription,
         changes={"product": [before.name, product.name]},
     )
+    announce_change(firm=firm, subscription=subscription, change=change)
     client_billing_refresh(client=subscription.client)
     return subscription
 
@@ -219,6 +224,7 @@ def subscription_remove_from_wholesale(
         target=subscription,
         changes={"billing": [Billing.WHOLESALE, Billing.DIRECT]},
     )
+    announce_change(firm=firm, subscription=subscription, change="removed_from_wholesale")
     client_billing_refresh(client=subscription.client)
     _note_wholesale_left(subscription.client)
     return subscription
@@ -288,6 +294,7 @@ def addon_create(
         target=addon,
         changes={"product": [None, product.name], "payer": [None, payer]},
     )
+    announce_change(firm=firm, subscription=addon, change="addon_added")
     client_billing_refresh(client=subscription.client)
     return addon
 
@@ -329,6 +336,7 @@ def subscription_cancel(*, firm: Firm, subscription: Subscription, by: Membershi
         target=subscription,
         changes={"status": [SubscriptionStatus.ACTIVE, SubscriptionStatus.CANCELLED]},
     )
+    announce_change(firm=firm, subscription=subscription, change="cancelled")
     client_billing_refresh(client=subscription.client)
     return subscription
 
@@ -417,10 +425,12 @@ def subscriptions_transfer(*, source: Client, target: Client, by: User | None) -
         sub.status = SubscriptionStatus.CANCELLED
         sub.ended_on = on
         sub.save(update_fields=["status", "ended_on"])
+        announce_change(firm=source.firm, subscription=sub, change="transferred_out")
         parent = copies.get(sub.parent_id) if sub.parent_id else None
         if sub.parent_id and parent is None:
             continue
         copies[sub.pk] = _copy_to(subscription=sub, client=target, parent=parent, on=on, by=by)
+        announce_change(firm=target.firm, subscription=copies[sub.pk], change="transferred_in")
     client_billing_refresh(client=source)
     client_billing_refresh(client=target)
     return was_wholesale
@@ -483,6 +493,7 @@ def subscription_start_wholesale_after_transfer(
             "billing": [None, Billing.WHOLESALE],
         },
     )
+    announce_change(firm=firm, subscription=subscription, change="enrolment_requested")
     _enqueue_enrolment(subscription)
     client_billing_refresh(client=client)
     return subscription
