@@ -62,10 +62,10 @@ def _kind(ip) -> str:
         return _("a multicast address")
     if ip.is_unspecified:
         return _("an unspecified address")
-    if ip.is_private:
-        return _("a private network address")
     if ip.is_reserved:
         return _("a reserved address")
+    if ip.is_private:
+        return _("a private network address")
     if not ip.is_global:
         return _("an address that is not on the public internet")
     return ""
