@@ -247,10 +247,14 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(
     from django.db import transaction
 
     make_endpoint(receiver, events=[EventType.CLIENT_DELETED])
-    with firm_scope(firm), django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            services.events_emit(firm=firm, event_type=EventType.CLIENT_DELETED, items=[{"id": 1}])
-            raise RuntimeError("the change failed")
+    with (
+        firm_scope(firm),
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.events_emit(firm=firm, event_type=EventType.CLIENT_DELETED, items=[{"id": 1}])
+        raise RuntimeError("the change failed")
     assert callbacks == [] and receiver.requests == []
 
 
