@@ -17,6 +17,7 @@ from tests.clients.factories import ClientFactory, CompanyFactory, connect, port
 from tests.practice.factories import FirmFactory, MembershipFactory
 from tests.subscriptions.factories import SubscriptionFactory, product
 from tests.webhooks.helpers import add_client, deliveries
+from webhooks import services
 from webhooks.models import EventType
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +47,22 @@ def test_r35_an_endpoint_of_firm_a_never_receives_firm_bs_events(
         (other_firm.pk, "Client of B1"),
         (other_firm.pk, "Client of B2"),
     ]
+
+
+def test_r35_firm_bs_events_stay_in_firm_b_with_scoping_lifted(
+    firm, other_firm, receivers, make_endpoint, django_capture_on_commit_callbacks
+):
+    """Cross-firm flows (transfers) run with scoping lifted: the lookup of endpoints
+    still keeps to the event's firm on its own."""
+    receiver_a, receiver_b = receivers(), receivers()
+    make_endpoint(receiver_a)
+    make_endpoint(receiver_b, target_firm=other_firm)
+    with scopes_disabled(), django_capture_on_commit_callbacks(execute=True):
+        services.events_emit(
+            firm=other_firm, event_type=EventType.CLIENT_DELETED, items=[{"id": 1}]
+        )
+    assert receiver_a.requests == []
+    assert [b["firm"]["id"] for b in _bodies(receiver_b)] == [other_firm.pk]
 
 
 def test_r35_endpoints_get_only_the_events_they_chose_and_none_while_off(
