@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from practice.models import TenantModel
+from practice.models import Firm, TenantModel
 
 
 class EventType(models.TextChoices):
@@ -23,6 +23,12 @@ class EventType(models.TextChoices):
 TEST_EVENT = "webhook.test"
 
 
+def _firm_key():
+    """The firm key without an index of its own: each table has an index that starts
+    with it, or is only ever read by a narrower key."""
+    return models.ForeignKey(Firm, on_delete=models.CASCADE, verbose_name=_("firm"), db_index=False)
+
+
 def new_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
@@ -35,6 +41,7 @@ class DisabledReason(models.TextChoices):
 class WebhookEndpoint(TenantModel):
     """An address of the firm's own tools that receives the events it chose."""
 
+    firm = _firm_key()
     url = models.CharField(_("URL"), max_length=2000)
     description = models.CharField(_("description"), max_length=200, blank=True)
     events = models.JSONField(_("events"), default=list)
@@ -70,7 +77,8 @@ class WebhookEndpoint(TenantModel):
 class WebhookEvent(TenantModel):
     """Something that happened in the firm, as the JSON every endpoint receives."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    firm = _firm_key()
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)
     type = models.CharField(max_length=40)
     created_at = models.DateTimeField()
     payload = models.JSONField()
@@ -101,8 +109,9 @@ class WebhookDelivery(TenantModel):
     `next_attempt_at` is when the next attempt is due; while an attempt runs it
     holds the attempt's lease, so a duplicate task message finds nothing to do."""
 
+    firm = _firm_key()
     endpoint = models.ForeignKey(
-        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries", db_index=False
     )
     event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
     status = models.CharField(
@@ -145,6 +154,7 @@ class AttemptError(models.TextChoices):
 class DeliveryAttempt(TenantModel):
     """One HTTP request of a delivery, as the endpoint's delivery log shows it."""
 
+    firm = _firm_key()
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="attempts", db_index=False
     )
