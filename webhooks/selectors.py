@@ -41,6 +41,8 @@ def delivery_log(*, endpoint: WebhookEndpoint, before=None) -> tuple[list, int |
         before = int(before) if before not in (None, "") else None
     except (TypeError, ValueError):
         before = None
+    if before is not None and not 0 < before < 2**63:
+        before = None
     if before is not None:
         rows = rows.filter(pk__lt=before)
     page = list(rows[: LOG_PAGE + 1])

@@ -132,7 +132,9 @@ def endpoint_edit(request, firm_slug, endpoint_id):
 @admin_required(message=ADMINS_ONLY)
 def endpoint_status(request, firm_slug, endpoint_id):
     endpoint = selectors.access_endpoint_by_id(firm=request.firm, endpoint_id=endpoint_id)
-    enabled = request.POST.get("enabled") == "1"
+    if request.POST.get("enabled") not in ("0", "1"):
+        return _detail(request, endpoint)
+    enabled = request.POST["enabled"] == "1"
     try:
         services.endpoint_set_enabled(
             firm=request.firm, endpoint=endpoint, by=request.membership, enabled=enabled

@@ -100,6 +100,9 @@ def test_an_admin_adds_an_endpoint_and_sees_its_secret_once(firm, admin_member, 
     assert endpoint.secret in first and "Endpoint added." in first
     assert endpoint.secret not in browser.get(response["Location"]).content.decode()
     assert _verbs(firm) == ["webhook.endpoint_added"]
+    activity = browser.get(reverse("activity", args=[firm.slug])).content.decode()
+    assert "Added the webhook endpoint http://127.0.0.1:9/hooks" in activity
+    assert "client.created, statement.issued" in activity
     listing = browser.get(_url("list", firm)).content.decode()
     assert "http://127.0.0.1:9/hooks" in listing and "Wholesale statement issued" in listing
 
@@ -185,6 +188,17 @@ def test_an_admin_turns_an_endpoint_off_and_on(firm, admin_member, client_for, e
     browser.post(_url("status", firm, endpoint), {"enabled": "1"})
     assert refreshed(endpoint).is_enabled
     assert _verbs(firm) == ["webhook.endpoint_disabled", "webhook.endpoint_enabled"]
+
+
+def test_odd_parameters_change_nothing_and_never_fail(firm, admin_member, client_for, endpoint):
+    browser = client_for(admin_member)
+    for value in ("", "yes", "2"):
+        response = browser.post(_url("status", firm, endpoint), {"enabled": value})
+        assert response.status_code == 302
+    assert refreshed(endpoint).is_enabled and _verbs(firm) == []
+    for before in ("abc", "-5", "99999999999999999999", "1e3"):
+        response = browser.get(_url("detail", firm, endpoint), {"before": before})
+        assert response.status_code == 200
 
 
 def test_turning_on_an_endpoint_whose_address_is_now_refused_says_why(
