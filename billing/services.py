@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from billing.models import Statement, StatementLine, StatementTotal
 from billing.parts import Part, line_parts
+from billing.signals import statement_issued
 from billing.summary import month_summary
 from practice import clock
 from practice.activity import activity_record
@@ -267,6 +268,7 @@ def statement_generate(
                 target_label=f"{first:%Y-%m}",
                 changes={c: str(t["net"]) for c, t in sorted(totals.items())},
             )
+            statement_issued.send(sender=Statement, firm=firm, statement=statement)
     except IntegrityError:
         return Statement.objects.get(firm=firm, month=first)
     return statement

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "subscriptions",
     "billing",
     "imports",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -263,6 +264,34 @@ WORKER_SILENT_SECONDS = int(os.environ.get("WORKER_SILENT_SECONDS", "120"))
 CELERY_BEAT_SCHEDULE["imports-requeue-stale"] = {
     "task": "imports.tasks.imports_requeue_stale",
     "schedule": 60.0,
+}
+
+# Webhooks: events signed and sent to the firms' endpoints by the worker. Only https
+# and public internet addresses, unless WEBHOOKS_ALLOW_PRIVATE (on with DEBUG, for
+# local development; tests turn it on too) also allows http and private, loopback
+# and link-local addresses. A delivery is tried WEBHOOKS_MAX_ATTEMPTS times, waiting
+# WEBHOOKS_RETRY_BASE_SECONDS, then three times longer after each failure (at most
+# WEBHOOKS_RETRY_MAX_SECONDS); an endpoint whose last WEBHOOKS_DISABLE_AFTER
+# deliveries all failed every attempt is turned off and the firm's admins are told.
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", DEBUG)
+WEBHOOKS_MAX_ATTEMPTS = int(os.environ.get("WEBHOOKS_MAX_ATTEMPTS", "8"))
+WEBHOOKS_RETRY_BASE_SECONDS = int(os.environ.get("WEBHOOKS_RETRY_BASE_SECONDS", "30"))
+WEBHOOKS_RETRY_MAX_SECONDS = int(os.environ.get("WEBHOOKS_RETRY_MAX_SECONDS", str(6 * 3600)))
+WEBHOOKS_DISABLE_AFTER = int(os.environ.get("WEBHOOKS_DISABLE_AFTER", "5"))
+WEBHOOKS_CONNECT_TIMEOUT = float(os.environ.get("WEBHOOKS_CONNECT_TIMEOUT", "3"))
+WEBHOOKS_READ_TIMEOUT = float(os.environ.get("WEBHOOKS_READ_TIMEOUT", "7"))
+# Receivers should refuse a delivery whose timestamp is further than this from their clock.
+WEBHOOKS_REPLAY_WINDOW_SECONDS = 300
+WEBHOOKS_MAX_ENDPOINTS = int(os.environ.get("WEBHOOKS_MAX_ENDPOINTS", "20"))
+# Events and their delivery logs are kept this many days.
+WEBHOOKS_KEEP_DAYS = int(os.environ.get("WEBHOOKS_KEEP_DAYS", "30"))
+CELERY_BEAT_SCHEDULE["webhooks-deliveries-due"] = {
+    "task": "webhooks.tasks.deliveries_requeue_due",
+    "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["webhooks-prune"] = {
+    "task": "webhooks.tasks.webhooks_prune",
+    "schedule": crontab(minute=45, hour=3),
 }
 
 # Security. Production (DEBUG off) turns on HTTPS-only cookies, HSTS and redirects.

@@ -40,6 +40,7 @@ from subscriptions.periods import (
 )
 from subscriptions.schedule import WHOLESALE, Schedule
 from subscriptions.selectors import billing_profile_missing, client_usage, live_plan
+from subscriptions.signals import announce_change
 from subscriptions.tasks import enrolment_complete
 
 
@@ -92,6 +93,7 @@ def subscriptions_on_client_created(*, firm: Firm, client: Client, by: User) -> 
             target=subscription,
             changes={"product": [None, product.name], "billing": [None, Billing.WHOLESALE]},
         )
+        announce_change(firm=firm, subscription=subscription, change="enrolment_requested")
         _enqueue_enrolment(subscription)
     else:
         subscription = _start_direct(firm=firm, client=client, product=product, by=by)
@@ -123,6 +125,7 @@ def _start_direct(*, firm: Firm, client: Client, product: Product, by: User) -> 
         target=subscription,
         changes={"product": [None, product.name], "billing": [None, Billing.DIRECT]},
     )
+    announce_change(firm=firm, subscription=subscription, change="started")
     return subscription
 
 
@@ -185,13 +188,15 @@ def subscription_change_plan(
         effective_on=on,
         changed_by=by.user,
     )
+    change = "upgraded" if direction == rules.UPGRADE else "downgraded"
     activity_record(
         firm=firm,
         by=by.user,
-        verb=f"subscription.{'upgraded' if direction == rules.UPGRADE else 'downgraded'}",
+        verb=f"subscription.{change}",
         target=subscription,
         changes={"product": [before.name, product.name]},
     )
+    announce_change(firm=firm, subscription=subscription, change=change)
     client_billing_refresh(client=subscription.client)
     return subscription
 
@@ -224,6 +229,7 @@ def subscription_remove_from_wholesale(
         target=subscription,
         changes={"billing": [Billing.WHOLESALE, Billing.DIRECT]},
     )
+    announce_change(firm=firm, subscription=subscription, change="removed_from_wholesale")
     client_billing_refresh(client=subscription.client)
     # Starts the client's 60-day window for keeping the discount elsewhere (R22, R38).
     company_wholesale_left(client=subscription.client, rate=kept_rate)
@@ -290,6 +296,7 @@ def addon_create(
         target=addon,
         changes={"product": [None, product.name], "payer": [None, payer]},
     )
+    announce_change(firm=firm, subscription=addon, change="addon_added")
     client_billing_refresh(client=subscription.client)
     return addon
 
@@ -331,6 +338,7 @@ def subscription_cancel(*, firm: Firm, subscription: Subscription, by: Membershi
         target=subscription,
         changes={"status": [SubscriptionStatus.ACTIVE, SubscriptionStatus.CANCELLED]},
     )
+    announce_change(firm=firm, subscription=subscription, change="cancelled")
     client_billing_refresh(client=subscription.client)
     return subscription
 

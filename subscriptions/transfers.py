@@ -34,6 +34,7 @@ from subscriptions.periods import (
 )
 from subscriptions.selectors import client_usage, live_plan
 from subscriptions.services import _enqueue_enrolment, _locked, kept_wholesale_rate
+from subscriptions.signals import announce_change
 
 
 def _copy_to(*, subscription: Subscription, client: Client, parent, on: datetime.date, by):
@@ -103,10 +104,12 @@ def subscriptions_transfer(*, source: Client, target: Client, by: User | None) -
         sub.status = SubscriptionStatus.CANCELLED
         sub.ended_on = on
         sub.save(update_fields=["status", "ended_on"])
+        announce_change(firm=source.firm, subscription=sub, change="transferred_out")
         parent = copies.get(sub.parent_id) if sub.parent_id else None
         if sub.parent_id and parent is None:
             continue
         copies[sub.pk] = _copy_to(subscription=sub, client=target, parent=parent, on=on, by=by)
+        announce_change(firm=target.firm, subscription=copies[sub.pk], change="transferred_in")
     _usage_follows(source=source, target=target)
     if was_wholesale:
         company_wholesale_left(client=source, rate=kept_rate)
@@ -179,6 +182,7 @@ def subscription_start_wholesale_after_transfer(
             "billing": [None, Billing.WHOLESALE],
         },
     )
+    announce_change(firm=firm, subscription=subscription, change="enrolment_requested")
     _enqueue_enrolment(subscription)
     client_billing_refresh(client=client)
     return subscription

@@ -13,6 +13,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from clients import signals
 from clients.companies.selectors import BILLING_FIELDS, connected_clients
 from clients.models import (
     Client,
@@ -283,6 +284,13 @@ def company_primary_admin_change(
                 client.version += 1
                 client.save(update_fields=["firm_is_primary_admin", "version", "updated_at"])
                 changes["firm_is_primary_admin"] = [True, False]
+                signals.clients_updated.send(
+                    sender=Client,
+                    firm=client.firm,
+                    clients=[client],
+                    fields=["firm_is_primary_admin"],
+                    by=by.user,
+                )
             activity_record(
                 firm=client.firm,
                 by=by.user,
