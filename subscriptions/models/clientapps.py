@@ -204,9 +204,7 @@ class TimeAccountAccountant(TenantModel):
 class TimeEmployee(TenantModel):
     """A client team member imported into the client's Time account as an employee."""
 
-    time_account = TenantForeignKey(
-        TimeAccount, on_delete=models.CASCADE, related_name="employees"
-    )
+    time_account = TenantForeignKey(TimeAccount, on_delete=models.CASCADE, related_name="employees")
     member = models.ForeignKey("clients.CompanyMember", on_delete=models.CASCADE, related_name="+")
     full_name = models.CharField(_("name"), max_length=150)
     email = models.EmailField(_("e-mail"))
