@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
+from practice.distribution import TenantForeignKey
 from practice.models import Currency, TenantModel
 
 
@@ -45,8 +46,8 @@ class StatementLine(TenantModel):
     """One subscription the firm paid during the month. The client's name is kept
     on the line, so the statement still reads after the client is deleted."""
 
-    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="lines")
-    client = models.ForeignKey(
+    statement = TenantForeignKey(Statement, on_delete=models.CASCADE, related_name="lines")
+    client = TenantForeignKey(
         Client, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     client_name = models.CharField(_("client"), max_length=200)
@@ -81,7 +82,7 @@ class StatementLine(TenantModel):
 
 
 class StatementTotal(TenantModel):
-    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="totals")
+    statement = TenantForeignKey(Statement, on_delete=models.CASCADE, related_name="totals")
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
     list_amount = models.DecimalField(_("list amount"), max_digits=14, decimal_places=2)
     discount_amount = models.DecimalField(_("discount"), max_digits=14, decimal_places=2)
@@ -111,7 +112,7 @@ class StatementPdf(TenantModel):
     """The PDF of an issued statement in one language, rendered once and kept, so
     the document a firm files never changes."""
 
-    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="pdfs")
+    statement = TenantForeignKey(Statement, on_delete=models.CASCADE, related_name="pdfs")
     language = models.CharField(max_length=10)
     content = models.BinaryField(null=True, editable=False)
     error = models.TextField(blank=True)

@@ -1,9 +1,9 @@
 """Settings, read from the environment.
 
-DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, SITE_URL, the mail
-settings (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
-EMAIL_USE_TLS, DEFAULT_FROM_EMAIL), errors and logs (ADMINS, SENTRY_DSN,
-LOG_LEVEL, LOG_FORMAT) and limits (IMPORT_MAX_BYTES, REQUEST_MAX_BYTES, ...).
+DATABASE_URL, DATABASE_REPLICA_URL, REDIS_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS,
+SITE_URL, the mail settings (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
+EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, DEFAULT_FROM_EMAIL), errors and logs (ADMINS,
+SENTRY_DSN, LOG_LEVEL, LOG_FORMAT) and limits (IMPORT_MAX_BYTES, REQUEST_MAX_BYTES, ...).
 Without DATABASE_URL the app uses SQLite in var/; without REDIS_URL the Celery
 broker is a SQLite file in var/, so `make run` needs neither server.
 """
@@ -112,6 +112,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(
         {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
+    )
+# A PostgreSQL read replica (practice.replicas): GET requests read from it, except
+# for a browser that wrote in the last DATABASE_REPLICA_STICKY_SECONDS.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+DATABASE_REPLICA_STICKY_SECONDS = int(os.environ.get("DATABASE_REPLICA_STICKY_SECONDS", "10"))
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["practice.replicas.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+        "practice.replicas.ReplicaMiddleware",
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -355,7 +355,7 @@ def client_usage_update(
     before_features = sorted(f.code for f in usage.features.all())
     usage.users = users
     usage.save()
-    usage.features.set(features)
+    usage.features.set(features, through_defaults={"firm": firm})
     after_features = sorted(f.code for f in features)
     changes = {}
     if before_users != users:

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from practice.distribution import TenantForeignKey
 from practice.models import Firm, TenantModel
 
 
@@ -110,10 +111,10 @@ class WebhookDelivery(TenantModel):
     holds the attempt's lease, so a duplicate task message finds nothing to do."""
 
     firm = _firm_key()
-    endpoint = models.ForeignKey(
+    endpoint = TenantForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries", db_index=False
     )
-    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
+    event = TenantForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
     status = models.CharField(
         _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
@@ -126,7 +127,9 @@ class WebhookDelivery(TenantModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["endpoint", "event"], name="webhook_delivery_once")
+            models.UniqueConstraint(
+                fields=["firm", "endpoint", "event"], name="webhook_delivery_once"
+            )
         ]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due"),
@@ -155,10 +158,10 @@ class DeliveryAttempt(TenantModel):
     """One HTTP request of a delivery, as the endpoint's delivery log shows it."""
 
     firm = _firm_key()
-    endpoint = models.ForeignKey(
+    endpoint = TenantForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="attempts", db_index=False
     )
-    delivery = models.ForeignKey(
+    delivery = TenantForeignKey(
         WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log"
     )
     number = models.PositiveSmallIntegerField(_("attempt"))
