@@ -9,6 +9,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     VAR_DIR=/app/var \
     DJANGO_SETTINGS_MODULE=practice.settings
 
+# Pango and a font for the PDF statements (WeasyPrint).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN groupadd --system ledgerly && useradd --system --gid ledgerly --home-dir /app ledgerly
 
 WORKDIR /app

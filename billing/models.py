@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
+from practice.distribution import TenantForeignKey
 from practice.models import Currency, TenantModel
 
 
@@ -18,6 +19,8 @@ class Statement(TenantModel):
     month = models.DateField(_("month"), help_text=_("First day of the month."))
     issued_at = models.DateTimeField(_("issued"), auto_now_add=True)
     line_count = models.PositiveIntegerField(_("lines"), default=0)
+    # What changed since the previous month, as issued (billing.summary).
+    summary = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("statement")
@@ -43,13 +46,16 @@ class StatementLine(TenantModel):
     """One subscription the firm paid during the month. The client's name is kept
     on the line, so the statement still reads after the client is deleted."""
 
-    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="lines")
-    client = models.ForeignKey(
+    statement = TenantForeignKey(Statement, on_delete=models.CASCADE, related_name="lines")
+    client = TenantForeignKey(
         Client, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     client_name = models.CharField(_("client"), max_length=200)
+    client_number = models.CharField(_("client number"), max_length=100, blank=True)
+    company_id = models.CharField(_("company ID"), max_length=20, blank=True)
     subscription_ref = models.BigIntegerField()
     product_label = models.CharField(_("product"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, blank=True)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
     monthly_list_price = models.DecimalField(_("list price"), max_digits=12, decimal_places=2)
     days = models.PositiveSmallIntegerField(_("days billed"))
@@ -57,6 +63,7 @@ class StatementLine(TenantModel):
     list_amount = models.DecimalField(_("list amount"), max_digits=12, decimal_places=2)
     discount_amount = models.DecimalField(_("discount"), max_digits=12, decimal_places=2)
     net_amount = models.DecimalField(_("net"), max_digits=12, decimal_places=2)
+    # The line's parts (billing.parts.Part.as_json), adding up to the line.
     detail = models.JSONField(default=list, blank=True)
 
     class Meta:
@@ -75,7 +82,7 @@ class StatementLine(TenantModel):
 
 
 class StatementTotal(TenantModel):
-    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="totals")
+    statement = TenantForeignKey(Statement, on_delete=models.CASCADE, related_name="totals")
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
     list_amount = models.DecimalField(_("list amount"), max_digits=14, decimal_places=2)
     discount_amount = models.DecimalField(_("discount"), max_digits=14, decimal_places=2)
@@ -99,3 +106,27 @@ class StatementTotal(TenantModel):
         if self.pk is not None:
             raise ImmutableError("An issued statement can't be changed.")
         super().save(*args, **kwargs)
+
+
+class StatementPdf(TenantModel):
+    """The PDF of an issued statement in one language, rendered once and kept, so
+    the document a firm files never changes."""
+
+    statement = TenantForeignKey(Statement, on_delete=models.CASCADE, related_name="pdfs")
+    language = models.CharField(max_length=10)
+    content = models.BinaryField(null=True, editable=False)
+    error = models.TextField(blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("statement PDF")
+        verbose_name_plural = _("statement PDFs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "statement", "language"], name="statement_pdf_per_language"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.statement} ({self.language})"

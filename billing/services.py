@@ -4,21 +4,25 @@ documented in subscriptions.pricing."""
 import datetime
 import json
 from collections import defaultdict
-from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import FilteredRelation, Q
 from django.utils.translation import gettext as _
 
 from billing.models import Statement, StatementLine, StatementTotal
-from clients.models import Client
+from billing.parts import Part, line_parts
+from billing.signals import statement_issued
+from billing.summary import month_summary
 from practice import clock
 from practice.activity import activity_record
 from practice.models import Firm, Membership
 from practice.permissions import require_admin
-from subscriptions.models import ChargePeriod, Payer, Price, Product
-from subscriptions.pricing import Segment, charge_between, month_bounds, sum_by_currency
+from subscriptions.models import ChargePeriod, Payer, Product
+from subscriptions.pricing import charge_between, month_bounds, sum_by_currency
+from subscriptions.schedule import WHOLESALE, MissingPrice, Schedule
 
 
 def previous_month(day: datetime.date | None = None) -> tuple[int, int]:
@@ -27,58 +31,29 @@ def previous_month(day: datetime.date | None = None) -> tuple[int, int]:
     return first.year, first.month
 
 
-def price_table() -> dict[tuple[int, str], Decimal]:
-    return {
-        (product_id, currency): amount
-        for product_id, currency, amount in Price.objects.values_list(
-            "product_id", "currency", "monthly_amount"
-        )
-    }
-
-
-def segments_for(periods, prices, names) -> list[Segment]:
-    segments = []
-    for p in periods:
-        key = (p["product_id"], p["currency"])
-        if key not in prices:
-            raise ValueError(f"No {p['currency']} price for {names.get(p['product_id'])}.")
-        segments.append(
-            Segment(
-                starts_on=p["starts_on"],
-                ends_on=p["ends_on"],
-                monthly_list=prices[key],
-                discount_rate=p["discount_rate"],
-                discount_until=p["discount_until"],
-                label=names.get(p["product_id"], ""),
-            )
-        )
-    return segments
-
-
-def _label(segments: list[Segment]) -> str:
-    labels: list[str] = []
-    for seg in segments:
-        if not labels or labels[-1] != seg.label:
-            labels.append(seg.label)
-    return " → ".join(labels)[:200]
-
-
 PERIOD_FIELDS = (
     "subscription_ref",
     "client_id",
     "client_name",
+    "firm_client__display_name",
+    "firm_client__client_number",
+    "firm_client__company_id",
     "product_id",
     "currency",
     "discount_rate",
     "discount_until",
+    "rate_since",
     "starts_on",
     "ends_on",
 )
 LINE_FIELDS = (
     "client_id",
     "client_name",
+    "client_number",
+    "company_id",
     "subscription_ref",
     "product_label",
+    "kind",
     "currency",
     "monthly_list_price",
     "days",
@@ -90,13 +65,105 @@ LINE_FIELDS = (
 )
 
 
+def _label(parts: list[Part]) -> str:
+    labels: list[str] = []
+    for part in parts:
+        if not labels or labels[-1] != part.label:
+            labels.append(part.label)
+    return " → ".join(labels)[:200]
+
+
+def statement_line(
+    rows: list[tuple],
+    *,
+    schedule: Schedule,
+    products: dict,
+    first,
+    next_first,
+    cache: dict | None = None,
+) -> dict | None:
+    """One subscription's line for the month from its firm-paid charge periods
+    (tuples of PERIOD_FIELDS, in date order), at the price and rate in force each
+    day (R21, R37); None when it has no day in the month.
+
+    The amounts depend only on the periods' product, currency, rate and dates, which
+    most subscriptions of a firm share: with a `cache` (one per statement) they are
+    worked out once per distinct set of periods, the detail encoded once too."""
+    key = tuple(row[6:] for row in rows)
+    amounts = cache.get(key, False) if cache is not None else False
+    if amounts is False:
+        amounts = _line_amounts(
+            rows, schedule=schedule, products=products, first=first, next_first=next_first
+        )
+        if cache is not None:
+            cache[key] = amounts
+    if amounts is None:
+        return None
+    last = rows[-1]
+    return {
+        "client_id": last[1],
+        "client_name": last[3] or last[2],
+        "client_number": last[4] or "",
+        "company_id": last[5] or "",
+        "subscription_ref": last[0],
+        **amounts,
+    }
+
+
+def _line_amounts(rows, *, schedule: Schedule, products: dict, first, next_first) -> dict | None:
+    segments = []
+    for row in rows:
+        product_id = row[6]
+        name, kind = products.get(product_id, ("", ""))
+        try:
+            segments += schedule.segments(
+                product_id=product_id,
+                currency=row[7],
+                arrangement=WHOLESALE,
+                rate=row[8],
+                rate_since=row[10],
+                discount_until=row[9],
+                starts_on=row[11],
+                ends_on=row[12],
+                lo=first,
+                hi=next_first,
+                label=name,
+                kind=kind,
+            )
+        except MissingPrice:
+            raise ValueError(f"No {row[7]} price for {name}.") from None
+    amounts = charge_between(segments, first, next_first)
+    if amounts.days == 0:
+        return None
+    parts = line_parts(amounts)
+    list_amount, net_amount = amounts.list_amount, amounts.net_amount
+    detail = [part.as_json() for part in parts]
+    return {
+        "product_label": _label(parts),
+        "kind": parts[-1].kind,
+        "currency": rows[-1][7],
+        "monthly_list_price": parts[-1].monthly_list,
+        "days": amounts.days,
+        "days_in_month": amounts.days_in_month,
+        "list_amount": list_amount,
+        "discount_amount": list_amount - net_amount,
+        "net_amount": net_amount,
+        "detail": detail,
+        "detail_json": json.dumps(detail, separators=(",", ":")),
+    }
+
+
 def _insert_lines(statement: Statement, lines: list[dict]) -> None:
     """Write the lines; on PostgreSQL with COPY, which keeps a 100,000-line
     statement within seconds (bulk_create elsewhere)."""
     if connection.vendor != "postgresql":
         StatementLine.objects.bulk_create(
             [
-                StatementLine(firm_id=statement.firm_id, statement=statement, **line)
+                StatementLine(
+                    firm_id=statement.firm_id,
+                    statement=statement,
+                    **{name: line[name] for name in LINE_FIELDS},
+                )
                 for line in lines
             ],
             batch_size=2000,
@@ -112,7 +179,7 @@ def _insert_lines(statement: Statement, lines: list[dict]) -> None:
                     statement.firm_id,
                     statement.pk,
                     *(line[name] for name in LINE_FIELDS[:-1]),
-                    json.dumps(line["detail"]) if line["detail"] else "[]",
+                    line["detail_json"],
                 )
             )
 
@@ -140,52 +207,44 @@ def statement_generate(
     periods = (
         ChargePeriod.objects.filter(firm=firm, payer=Payer.FIRM, starts_on__lt=next_first)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gt=first))
+        # The firm in the join itself: the database then reads the firm's clients
+        # alone, not every client of every firm.
+        .annotate(firm_client=FilteredRelation("client", condition=Q(client__firm=firm)))
         .order_by("subscription_ref", "starts_on")
-        .values(*PERIOD_FIELDS)
+        .values_list(*PERIOD_FIELDS)
     )
-    prices = price_table()
-    names = dict(Product.objects.values_list("pk", "name"))
-    # Current names of the clients that still exist (the period keeps the name
-    # the client had when it opened, for clients deleted since).
-    client_names = dict(Client.objects.filter(firm=firm).values_list("pk", "display_name"))
-    grouped: dict[int, list[dict]] = defaultdict(list)
-    for row in periods:
-        grouped[row["subscription_ref"]].append(row)
-
+    schedule = Schedule.load()
+    products = {
+        pk: (name, kind) for pk, name, kind in Product.objects.values_list("pk", "name", "kind")
+    }
     lines = []
-    totals: dict[str, dict[str, Decimal]] = {}
     counts: dict[str, int] = defaultdict(int)
-    for ref, rows in grouped.items():
-        segments = segments_for(rows, prices, names)
-        amounts = charge_between(segments, first, next_first)
-        if amounts.days == 0:
-            continue
-        list_amount, net_amount = amounts.list_amount, amounts.net_amount
-        last = rows[-1]
-        line = {
-            "client_id": last["client_id"],
-            "client_name": client_names.get(last["client_id"]) or last["client_name"],
-            "subscription_ref": ref,
-            "product_label": _label(segments),
-            "currency": last["currency"],
-            "monthly_list_price": segments[-1].monthly_list,
-            "days": amounts.days,
-            "days_in_month": amounts.days_in_month,
-            "list_amount": list_amount,
-            "discount_amount": list_amount - net_amount,
-            "net_amount": net_amount,
-            "detail": amounts.parts if len(amounts.pieces) > 1 else [],
-        }
-        lines.append(line)
-        counts[line["currency"]] += 1
+    cache: dict = {}
+    for _ref, group in groupby(periods.iterator(chunk_size=5000), key=itemgetter(0)):
+        line = statement_line(
+            list(group),
+            schedule=schedule,
+            products=products,
+            first=first,
+            next_first=next_first,
+            cache=cache,
+        )
+        if line is not None:
+            lines.append(line)
+            counts[line["currency"]] += 1
     totals = sum_by_currency(
         (line["currency"], line["list_amount"], line["discount_amount"], line["net_amount"])
         for line in lines
     )
+    summary = month_summary(
+        firm=firm, first=first, next_first=next_first, lines=lines, schedule=schedule
+    )
 
     try:
         with transaction.atomic():
-            statement = Statement.objects.create(firm=firm, month=first, line_count=len(lines))
+            statement = Statement.objects.create(
+                firm=firm, month=first, line_count=len(lines), summary=summary
+            )
             _insert_lines(statement, lines)
             StatementTotal.objects.bulk_create(
                 [
@@ -209,6 +268,7 @@ def statement_generate(
                 target_label=f"{first:%Y-%m}",
                 changes={c: str(t["net"]) for c, t in sorted(totals.items())},
             )
+            statement_issued.send(sender=Statement, firm=firm, statement=statement)
     except IntegrityError:
         return Statement.objects.get(firm=firm, month=first)
     return statement

@@ -1,6 +1,7 @@
 from celery import shared_task
 
-from billing import services
+from billing import pdf, services
+from billing.models import Statement
 from practice.models import Firm
 from practice.tenancy import firm_task
 
@@ -21,3 +22,12 @@ def statements_generate_due() -> int:
     for firm_id in firm_ids:
         statement_generate.delay(firm_id, year, month)
     return len(firm_ids)
+
+
+@firm_task
+def statement_pdf_render(firm: Firm, statement_id: int, language: str) -> int | None:
+    """Render a large statement's PDF in the background (idempotent)."""
+    statement = Statement.objects.filter(firm=firm, pk=statement_id).first()
+    if statement is None:
+        return None
+    return pdf.statement_pdf_render(statement=statement, language=language).pk

@@ -13,4 +13,5 @@ urlpatterns = [
     path("statements/issue/", views.statement_issue, name="statement_issue"),
     path("statements/<int:statement_id>/", views.statement, name="statement"),
     path("statements/<int:statement_id>/csv/", views.statement_csv, name="statement_csv"),
+    path("statements/<int:statement_id>/pdf/", views.statement_pdf, name="statement_pdf"),
 ]

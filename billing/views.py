@@ -2,12 +2,13 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, override
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseStopPolling
 
-from billing import selectors, services
+from billing import documents, pdf_requests, selectors, services
 from clients import access as client_access
 from practice import selectors as practice_selectors
 from practice.csvutil import escape_cell
@@ -18,12 +19,14 @@ from practice.web import (
     csv_lines,
     csv_response,
     errors_to_messages,
+    htmx_partial,
     htmx_target,
     partial,
 )
 from subscriptions import selectors as subscription_selectors
 
 ADMINS_ONLY = gettext_lazy("Only the firm's admins manage billing.")
+LINES_PER_PAGE = 200
 
 
 def index(request, firm_slug):
@@ -85,67 +88,70 @@ def statement_issue(request, firm_slug):
     return redirect("billing:statement", firm_slug=firm_slug, statement_id=statement.pk)
 
 
-def statement(request, firm_slug, statement_id):
+def _admin_statement(request, statement_id):
     # The lookup comes first: a missing or foreign statement answers 404 to everyone.
     stmt = selectors.access_statement_by_id(firm=request.firm, statement_id=statement_id)
     require_admin(request.membership, message=str(ADMINS_ONLY))
-    page = Paginator(selectors.statement_lines(statement=stmt), 200).get_page(
+    return stmt
+
+
+def statement(request, firm_slug, statement_id):
+    """The statement: its summary, then each client's lines with their parts (R36)."""
+    stmt = _admin_statement(request, statement_id)
+    page = Paginator(selectors.statement_lines(statement=stmt), LINES_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    lines = list(page.object_list)
+    for line in lines:
+        line.statement = stmt
+        line.parts = documents.parts_of(line)
     return render(
-        request, "billing/statement.html", {"statement": stmt, "page": page, "tab": "statements"}
+        request,
+        "billing/statement.html",
+        {
+            "statement": stmt,
+            "summary": documents.statement_summary(statement=stmt),
+            "page": page,
+            "blocks": documents.client_blocks(lines),
+            "tab": "statements",
+        },
     )
 
 
 def statement_csv(request, firm_slug, statement_id):
-    """The statement's lines as CSV, amounts with a dot decimal separator."""
-    stmt = selectors.access_statement_by_id(firm=request.firm, statement_id=statement_id)
-    require_admin(request.membership, message=str(ADMINS_ONLY))
-    header = [
-        _("Client"),
-        _("Product"),
-        _("Currency"),
-        _("Monthly list price"),
-        _("Days billed"),
-        _("Days in month"),
-        _("List amount"),
-        _("Discount"),
-        _("Net"),
-    ]
+    """One row per part of each line, then the totals (R36); amounts with a dot."""
+    stmt = _admin_statement(request, statement_id)
+    delimiter = csv_delimiter()
+    language = get_language()
 
     def rows():
-        yield header
-        for line in selectors.statement_lines(statement=stmt).iterator(chunk_size=2000):
-            yield [
-                escape_cell(line.client_name),
-                escape_cell(line.product_label),
-                line.currency,
-                line.monthly_list_price,
-                line.days,
-                line.days_in_month,
-                line.list_amount,
-                line.discount_amount,
-                line.net_amount,
-            ]
-        for total in stmt.totals.all():
-            yield [
-                _("Total"),
-                "",
-                total.currency,
-                "",
-                "",
-                "",
-                total.list_amount,
-                total.discount_amount,
-                total.net_amount,
-            ]
-
-    delimiter = csv_delimiter()
+        yield documents.statement_csv_header()
+        for row in documents.statement_csv_rows(statement=stmt):
+            yield [escape_cell(v) if isinstance(v, str) else v for v in row]
 
     def chunks():
         # Streaming runs after the tenant gate returned: enter the scope again.
-        with firm_scope(request.firm):
+        with firm_scope(request.firm), override(language):
             yield "\ufeff"
             yield from csv_lines(rows(), delimiter=delimiter)
 
     return csv_response(chunks(), filename=f"statement-{request.firm.slug}-{stmt.month:%Y-%m}.csv")
+
+
+def statement_pdf(request, firm_slug, statement_id):
+    """The statement as a PDF in the reader's language; a large one is rendered in
+    the background while this page waits for it."""
+    stmt = _admin_statement(request, statement_id)
+    pdf = pdf_requests.statement_pdf_request(statement=stmt, language=get_language())
+    context = {"statement": stmt, "pdf": pdf, "tab": "statements"}
+    if htmx_partial(request):
+        response = render(request, "billing/statement_pdf_wait.html#status", context)
+        if pdf.content is not None or pdf.error:
+            return HttpResponseStopPolling(response.content)
+        return response
+    if pdf.content is not None:
+        response = HttpResponse(bytes(pdf.content), content_type="application/pdf")
+        name = f"statement-{request.firm.slug}-{stmt.month:%Y-%m}-{pdf.language}.pdf"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    return render(request, "billing/statement_pdf_wait.html", context)

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from practice.distribution import TenantForeignKey
 from practice.models import Firm, Membership, TenantModel
 
 CLIENT_NUMBER_MAX_LENGTH = 100
@@ -20,7 +21,13 @@ def normalize_search(value: str) -> str:
 
 
 def new_company_id() -> str:
-    """A 16-digit identifier, generated once per client and never edited (R7)."""
+    """A 16-digit identifier, generated once per client and never edited (R7).
+
+    Unique within the firm, which the database enforces as (firm, company ID): that
+    is where it is read (the export, and the import's key, where another firm's ID
+    is unknown too, R26), and a client moving to another firm gets a new one there.
+    It is not kept unique across firms: nothing looks it up across firms, and a
+    database sharded by firm only enforces keys that contain the firm."""
     return "9" + "".join(secrets.choice("0123456789") for _ in range(15))
 
 
@@ -76,6 +83,8 @@ class Company(models.Model):
     wholesale_left_firm = models.ForeignKey(
         "practice.Firm", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The discount rate its plan had on the last day that firm paid it (R38).
+    wholesale_left_rate = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
     two_step_required_from = models.DateField(
         _("two-step verification required from"), null=True, blank=True
     )
@@ -291,7 +300,7 @@ class Client(TenantModel):
     client_number = BinaryCharField(
         _("client number"), max_length=CLIENT_NUMBER_MAX_LENGTH, null=True, blank=True
     )
-    lead_accountant = models.ForeignKey(
+    lead_accountant = TenantForeignKey(
         Membership,
         null=True,
         blank=True,
@@ -377,7 +386,9 @@ class Client(TenantModel):
             ),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["company_id"], name="client_company_id_unique"),
+            models.UniqueConstraint(
+                fields=["firm", "company_id"], name="client_company_id_unique_per_firm"
+            ),
             models.UniqueConstraint(
                 fields=["firm", "client_number"],
                 condition=Q(client_number__isnull=False),
@@ -419,7 +430,7 @@ class Client(TenantModel):
 class ClientListPreference(TenantModel):
     """One member's client-list layout in one firm: which columns show, in order."""
 
-    membership = models.ForeignKey(
+    membership = TenantForeignKey(
         Membership, on_delete=models.CASCADE, related_name="client_list_preferences"
     )
     columns = models.JSONField(default=list, blank=True)
@@ -449,11 +460,11 @@ class ClientAssignment(TenantModel):
     client, and changed with the client's status by `client_set_status`, the one
     place a status changes."""
 
-    client = models.ForeignKey(
+    client = TenantForeignKey(
         Client, on_delete=models.CASCADE, related_name="assignments", db_index=False
     )
     client_active = models.BooleanField(default=True, editable=False)
-    membership = models.ForeignKey(
+    membership = TenantForeignKey(
         Membership,
         on_delete=models.CASCADE,
         related_name="client_assignments",

@@ -209,6 +209,9 @@ def client_update(*, firm: Firm, client: Client, by: Membership, version: int, *
     with _number_guard(firm=firm, number=current.client_number, exclude_pk=current.pk):
         current.save()
     activity_record(firm=firm, by=by.user, verb="client.updated", target=current, changes=changes)
+    signals.clients_updated.send(
+        sender=Client, firm=firm, clients=[current], fields=sorted(changes), by=by.user
+    )
     return current
 
 
@@ -235,6 +238,9 @@ def client_set_status(*, firm: Firm, client: Client, by: Membership, status: str
         verb="client.made_active" if status == ClientStatus.ACTIVE else "client.made_inactive",
         target=current,
         changes={"status": [before, status]},
+    )
+    signals.clients_updated.send(
+        sender=Client, firm=firm, clients=[current], fields=["status"], by=by.user
     )
     return current
 
@@ -276,6 +282,7 @@ def client_delete(*, firm: Firm, client: Client, by: Membership) -> None:
             "client_number": [current.client_number, None],
         },
     )
+    signals.client_deleted.send(sender=Client, firm=firm, client=current, by=by.user)
     current.delete()
 
 
@@ -297,7 +304,7 @@ def clients_bulk_assign_lead(
     """Give the selected clients one lead accountant. Returns how many changed."""
     _check_lead(firm=firm, lead=lead_accountant)
     after = str(lead_accountant.user) if lead_accountant else None
-    changed = 0
+    changed = []
     for client in _selected(by=by, client_ids=client_ids):
         before = _loggable(client, "lead_accountant")
         if client.lead_accountant_id == (lead_accountant.pk if lead_accountant else None):
@@ -312,8 +319,12 @@ def clients_bulk_assign_lead(
             target=client,
             changes={"lead_accountant": [before, after]},
         )
-        changed += 1
-    return changed
+        changed.append(client)
+    if changed:
+        signals.clients_updated.send(
+            sender=Client, firm=firm, clients=changed, fields=["lead_accountant"], by=by.user
+        )
+    return len(changed)
 
 
 @transaction.atomic
@@ -349,6 +360,16 @@ def clients_reassign_lead(*, firm: Firm, source: Membership, target: Membership,
     )
     if ids:
         Client.objects.filter(firm=firm, pk__in=ids).update(lead_accountant=target)
+        signals.clients_updated.send(
+            sender=Client,
+            firm=firm,
+            clients=Client.objects.filter(firm=firm, pk__in=ids)
+            .select_related("lead_accountant__user")
+            .order_by("pk")
+            .iterator(chunk_size=2000),
+            fields=["lead_accountant"],
+            by=by,
+        )
         activity_record(
             firm=firm,
             by=by,

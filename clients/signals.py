@@ -5,8 +5,20 @@ happened to a client, and asks them what stands in the way of a delete."""
 
 from django.dispatch import Signal
 
-# Sent inside client_create's transaction with `firm`, `client` and `by` (User).
+# Sent inside client_create's transaction with `firm`, `client` and `by` (User), and
+# when an accepted accountant invitation adds the client to a firm (`by` is the
+# accepting accountant; the client starts without a subscription).
 client_created = Signal()
+
+# Sent inside the change's transaction with `firm`, `clients` (the changed clients:
+# one, or an iterable of several for bulk changes), `fields` (the names of the fields
+# that changed) and `by` (User, or None). Client-number imports are announced once,
+# by imports.signals.import_finished.
+clients_updated = Signal()
+
+# Sent inside the delete's transaction, just before the row goes, with `firm`,
+# `client` and `by` (User, or None); also for the old firm's row of a transfer.
+client_deleted = Signal()
 
 # Sent when an accepted accountant invitation moves a company to a new firm, inside
 # the acceptance's transaction, with `source` (old client), `target` (new client)

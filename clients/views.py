@@ -384,7 +384,7 @@ def client_wholesale_after_transfer(request, firm_slug, client_id):
     that transferred in may be put on this firm's wholesale billing (admins, R2)."""
     from subscriptions.models import ProductKind
     from subscriptions.selectors import catalogue, client_can_subscribe
-    from subscriptions.services import subscription_start_wholesale_after_transfer
+    from subscriptions.transfers import subscription_start_wholesale_after_transfer
 
     client = client_access.access_client_by_id(membership=request.membership, client_id=client_id)
     require_admin(request.membership)

@@ -6,6 +6,7 @@ from django.utils.translation import pgettext_lazy
 from django_scopes import ScopedManager
 
 from imports.parsing import PARSE_ERRORS
+from practice.distribution import TenantForeignKey
 from practice.models import TenantModel
 
 
@@ -97,7 +98,7 @@ class ImportJob(TenantModel):
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    source = models.ForeignKey(
+    source = TenantForeignKey(
         "self",
         null=True,
         blank=True,

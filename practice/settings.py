@@ -1,9 +1,9 @@
 """Settings, read from the environment.
 
-DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, SITE_URL, the mail
-settings (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
-EMAIL_USE_TLS, DEFAULT_FROM_EMAIL), errors and logs (ADMINS, SENTRY_DSN,
-LOG_LEVEL, LOG_FORMAT) and limits (IMPORT_MAX_BYTES, REQUEST_MAX_BYTES, ...).
+DATABASE_URL, DATABASE_REPLICA_URL, REDIS_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS,
+SITE_URL, the mail settings (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
+EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, DEFAULT_FROM_EMAIL), errors and logs (ADMINS,
+SENTRY_DSN, LOG_LEVEL, LOG_FORMAT) and limits (IMPORT_MAX_BYTES, REQUEST_MAX_BYTES, ...).
 Without DATABASE_URL the app uses SQLite in var/; without REDIS_URL the Celery
 broker is a SQLite file in var/, so `make run` needs neither server.
 """
@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "subscriptions",
     "billing",
     "imports",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -111,6 +112,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(
         {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
+    )
+# A PostgreSQL read replica (practice.replicas): GET requests read from it, except
+# for a browser that wrote in the last DATABASE_REPLICA_STICKY_SECONDS.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+DATABASE_REPLICA_STICKY_SECONDS = int(os.environ.get("DATABASE_REPLICA_STICKY_SECONDS", "10"))
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["practice.replicas.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+        "practice.replicas.ReplicaMiddleware",
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -241,6 +258,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 
 # Client-number imports (R27): uploads over these limits are refused before any work.
+# Statements with more lines get their PDF rendered in the background.
+STATEMENT_PDF_SYNC_LINES = int(os.environ.get("STATEMENT_PDF_SYNC_LINES", "300"))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "100000"))
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
 # Request bodies: a Content-Length over REQUEST_MAX_BYTES is refused (413) unread;
@@ -261,6 +280,34 @@ WORKER_SILENT_SECONDS = int(os.environ.get("WORKER_SILENT_SECONDS", "120"))
 CELERY_BEAT_SCHEDULE["imports-requeue-stale"] = {
     "task": "imports.tasks.imports_requeue_stale",
     "schedule": 60.0,
+}
+
+# Webhooks: events signed and sent to the firms' endpoints by the worker. Only https
+# and public internet addresses, unless WEBHOOKS_ALLOW_PRIVATE (on with DEBUG, for
+# local development; tests turn it on too) also allows http and private, loopback
+# and link-local addresses. A delivery is tried WEBHOOKS_MAX_ATTEMPTS times, waiting
+# WEBHOOKS_RETRY_BASE_SECONDS, then three times longer after each failure (at most
+# WEBHOOKS_RETRY_MAX_SECONDS); an endpoint whose last WEBHOOKS_DISABLE_AFTER
+# deliveries all failed every attempt is turned off and the firm's admins are told.
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", DEBUG)
+WEBHOOKS_MAX_ATTEMPTS = int(os.environ.get("WEBHOOKS_MAX_ATTEMPTS", "8"))
+WEBHOOKS_RETRY_BASE_SECONDS = int(os.environ.get("WEBHOOKS_RETRY_BASE_SECONDS", "30"))
+WEBHOOKS_RETRY_MAX_SECONDS = int(os.environ.get("WEBHOOKS_RETRY_MAX_SECONDS", str(6 * 3600)))
+WEBHOOKS_DISABLE_AFTER = int(os.environ.get("WEBHOOKS_DISABLE_AFTER", "5"))
+WEBHOOKS_CONNECT_TIMEOUT = float(os.environ.get("WEBHOOKS_CONNECT_TIMEOUT", "3"))
+WEBHOOKS_READ_TIMEOUT = float(os.environ.get("WEBHOOKS_READ_TIMEOUT", "7"))
+# Receivers should refuse a delivery whose timestamp is further than this from their clock.
+WEBHOOKS_REPLAY_WINDOW_SECONDS = 300
+WEBHOOKS_MAX_ENDPOINTS = int(os.environ.get("WEBHOOKS_MAX_ENDPOINTS", "20"))
+# Events and their delivery logs are kept this many days.
+WEBHOOKS_KEEP_DAYS = int(os.environ.get("WEBHOOKS_KEEP_DAYS", "30"))
+CELERY_BEAT_SCHEDULE["webhooks-deliveries-due"] = {
+    "task": "webhooks.tasks.deliveries_requeue_due",
+    "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["webhooks-prune"] = {
+    "task": "webhooks.tasks.webhooks_prune",
+    "schedule": crontab(minute=45, hour=3),
 }
 
 # Security. Production (DEBUG off) turns on HTTPS-only cookies, HSTS and redirects.
@@ -312,7 +359,11 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 # Celery workers log through the configuration above.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

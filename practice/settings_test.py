@@ -18,6 +18,8 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "1") == "1"
 CELERY_TASK_EAGER_PROPAGATES = True
 ALLOWED_HOSTS = ["*"]
+# Test receivers listen on loopback over http; the tests of the refusal turn it off.
+WEBHOOKS_ALLOW_PRIVATE = True
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Test workers (tests/imports/test_worker_*.py) write Celery's own log to --logfile.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = True

@@ -42,6 +42,7 @@ firm_patterns = [
     path("activity/export.csv", activity_views.activity_export, name="activity_export"),
     path("settings/", views.firm_settings, name="firm_settings"),
     path("settings/billing/", views.billing_profile, name="billing_profile"),
+    path("settings/webhooks/", include(("webhooks.urls", "webhooks"))),
     path("clients/", include(("clients.urls", "clients"))),
     path("subscriptions/", include(("subscriptions.urls", "subscriptions"))),
     path("billing/", include(("billing.urls", "billing"))),

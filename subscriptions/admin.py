@@ -12,8 +12,38 @@ from subscriptions.models import (
 
 
 class PriceInline(admin.TabularInline):
+    """The product's prices over time; new prices are scheduled under Prices."""
+
     model = Price
     extra = 0
+    fields = readonly_fields = ["currency", "monthly_amount", "effective_from"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ScheduledOnlyMixin:
+    """R37: rows in force are read-only and can't be deleted; future ones can be."""
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj and obj.is_in_force)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and obj.is_in_force)
+
+
+@admin.register(Price)
+class PriceAdmin(ScheduledOnlyMixin, admin.ModelAdmin):
+    """Schedule a new list price from a date; statements use the price in force
+    each day (R37)."""
+
+    list_display = ["product", "currency", "monthly_amount", "effective_from"]
+    list_filter = ["currency", "product"]
+    ordering = ["product__sort_order", "currency", "-effective_from"]
 
 
 @admin.register(Product)
@@ -31,14 +61,10 @@ class FeatureAdmin(admin.ModelAdmin):
 
 
 @admin.register(DiscountPolicy)
-class DiscountPolicyAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "wholesale_rate", "direct_rate", "direct_months"]
+class DiscountPolicyAdmin(ScheduledOnlyMixin, admin.ModelAdmin):
+    """Schedule new discount terms from a date (R37)."""
 
-    def has_add_permission(self, request):
-        return not DiscountPolicy.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    list_display = ["__str__", "wholesale_rate", "direct_rate", "direct_months", "effective_from"]
 
 
 class PlanChangeInline(admin.TabularInline):

@@ -91,7 +91,10 @@ def load(*, firm: Firm, by) -> None:
             firm=firm, client=client, defaults={"users": 2 if code != "simple_start" else 1}
         )
         if code == "plus":
-            usage.features.set(Feature.objects.filter(code__in=["multicurrency", "bills"]))
+            usage.features.set(
+                Feature.objects.filter(code__in=["multicurrency", "bills"]),
+                through_defaults={"firm": firm},
+            )
         periods.client_billing_refresh(client=client)
     if billing_profile_missing(firm=firm):
         _pending_enrolment(firm, by=user)

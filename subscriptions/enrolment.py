@@ -8,6 +8,7 @@ from practice.models import Firm
 from subscriptions.models import Subscription, SubscriptionStatus
 from subscriptions.periods import client_billing_refresh, open_period
 from subscriptions.selectors import billing_profile_missing
+from subscriptions.signals import announce_change
 
 
 @transaction.atomic
@@ -37,5 +38,6 @@ def subscription_enrolment_complete(*, firm: Firm, subscription_id: int) -> bool
         target=subscription,
         changes={"status": [SubscriptionStatus.PENDING, SubscriptionStatus.ACTIVE]},
     )
+    announce_change(firm=firm, subscription=subscription, change="enrolled")
     client_billing_refresh(client=subscription.client)
     return True

@@ -18,7 +18,9 @@ from subscriptions.pricing import add_months
 
 
 def discount_terms(billing: str, start: datetime.date) -> tuple:
-    policy = DiscountPolicy.current()
+    """(rate, discount until) of a subscription starting on `start`: the terms in
+    force that day (R15, R37)."""
+    policy = DiscountPolicy.on(start)
     if billing == Billing.WHOLESALE:
         return policy.wholesale_rate, None
     return policy.direct_rate, add_months(start, policy.direct_months)
@@ -36,6 +38,7 @@ def open_period(subscription: Subscription, *, on: datetime.date) -> ChargePerio
         currency=subscription.currency,
         discount_rate=subscription.discount_rate,
         discount_until=subscription.discount_until,
+        rate_since=subscription.rate_since,
         starts_on=on,
     )
 
@@ -74,15 +77,23 @@ def client_billing_refresh(*, client: Client) -> None:
 
 
 def to_direct(subscription: Subscription, *, on: datetime.date) -> None:
-    policy = DiscountPolicy.current()
+    policy = DiscountPolicy.on(on)
     close_period(subscription, on=on)
     start = subscription.start_date or on
     subscription.billing = Billing.DIRECT
     subscription.discount_rate = policy.direct_rate
     subscription.discount_until = add_months(start, policy.direct_months)
+    subscription.rate_since = on
     subscription.status = SubscriptionStatus.ACTIVE
     subscription.start_date = start
     subscription.save(
-        update_fields=["billing", "discount_rate", "discount_until", "status", "start_date"]
+        update_fields=[
+            "billing",
+            "discount_rate",
+            "discount_until",
+            "rate_since",
+            "status",
+            "start_date",
+        ]
     )
     open_period(subscription, on=on)

@@ -53,6 +53,7 @@ class Segment:
     discount_rate: Decimal
     discount_until: datetime.date | None = None
     label: str = ""
+    kind: str = ""
 
 
 RATE_SCALE = 10_000  # rates have four decimal places

@@ -3,7 +3,7 @@ SubscriptionsConfig.ready)."""
 
 from django.utils.translation import gettext as _
 
-from subscriptions import selectors, services
+from subscriptions import selectors, services, transfers
 
 
 def client_created(sender, *, firm, client, by, **kwargs) -> None:
@@ -11,7 +11,7 @@ def client_created(sender, *, firm, client, by, **kwargs) -> None:
 
 
 def client_transferred(sender, *, source, target, by, **kwargs) -> bool:
-    return services.subscriptions_transfer(source=source, target=target, by=by)
+    return transfers.subscriptions_transfer(source=source, target=target, by=by)
 
 
 def client_delete_blockers(sender, *, client, **kwargs) -> list[str]:

@@ -34,7 +34,13 @@ def state_blockers(subscription: Subscription) -> list[str]:
 
 
 def family_blockers(current: Product, target: Product) -> list[str]:
-    """R19: no move to or from Self-Employed; an online plan never moves to Ledger."""
+    """R19: no move to or from Self-Employed; an online plan never moves to Ledger.
+
+    The seeds forbid only online -> Ledger. Ledger -> an online plan is allowed, as
+    an upgrade: Ledger (bookkeeping only, tier 0) sits below Simple Start in the
+    tiers, so every online plan is above it; like any upgrade it needs the firm's
+    complete billing profile when the firm pays (R16), and it can't be undone,
+    since the way back is online -> Ledger."""
     if ProductFamily.SELF_EMPLOYED in (current.family, target.family):
         return [_("Subscriptions can't move to or from Self-Employed.")]
     if current.family == ProductFamily.ONLINE and target.family == ProductFamily.LEDGER:

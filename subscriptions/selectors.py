@@ -30,7 +30,11 @@ from subscriptions.models import (
     Subscription,
     SubscriptionStatus,
 )
-from subscriptions.pricing import Segment, add_months, charge_for_month, month_bounds, round_cents
+from subscriptions.pricing import (
+    Segment,
+    charge_for_month,
+    round_cents,
+)
 
 
 def client_has_wholesale(*, client: Client) -> bool:
@@ -111,12 +115,33 @@ def catalogue(*, kind: str | None = None) -> list[Product]:
     return list(qs.order_by("kind", "sort_order", "name"))
 
 
-def price_of(product: Product, currency: str) -> Decimal | None:
-    """Monthly list price, from prefetched prices when available."""
+def price_of(product: Product, currency: str, day: datetime.date | None = None) -> Decimal | None:
+    """Monthly list price in force on `day` (today), from prefetched prices when
+    available (R37)."""
+    day = day or clock.today()
+    best = None
     for price in product.prices.all():
-        if price.currency == currency:
-            return price.monthly_amount
-    return None
+        if (
+            price.currency == currency
+            and price.effective_from <= day
+            and (best is None or price.effective_from > best.effective_from)
+        ):
+            best = price
+    return best.monthly_amount if best else None
+
+
+def upcoming_prices(product: Product, currency: str) -> list:
+    """Scheduled prices of `product` not yet in force, soonest first (R37)."""
+    today = clock.today()
+    return sorted(
+        (p for p in product.prices.all() if p.currency == currency and p.effective_from > today),
+        key=lambda p: p.effective_from,
+    )
+
+
+def upcoming_terms() -> list[DiscountPolicy]:
+    """Discount terms scheduled after today, soonest first (R37)."""
+    return list(DiscountPolicy.objects.filter(effective_from__gt=clock.today()))
 
 
 def plan_choices_for_new_client(*, firm) -> list[tuple[str, str]]:
@@ -141,6 +166,7 @@ class ComparisonRow:
     wholesale_price: Decimal | None
     direct_price: Decimal | None
     features: set = field(default_factory=set)
+    upcoming: list = field(default_factory=list)
 
 
 def plan_comparison(*, firm: Firm) -> dict:
@@ -158,6 +184,7 @@ def plan_comparison(*, firm: Firm) -> dict:
             wholesale_price=discounted(price, policy.wholesale_rate),
             direct_price=discounted(price, policy.direct_rate),
             features={f.pk for f in product.features.all()},
+            upcoming=upcoming_prices(product, firm.currency),
         )
 
     return {
@@ -165,6 +192,7 @@ def plan_comparison(*, firm: Firm) -> dict:
         "addons": [row(p) for p in addons],
         "features": features,
         "policy": policy,
+        "upcoming_terms": upcoming_terms(),
         "currency": firm.currency,
     }
 
@@ -423,69 +451,3 @@ def wholesale_client_detail(*, firm: Firm, client: Client, membership: Membershi
             _("Firm") if sub.billing == Billing.WHOLESALE else _("Client (split billing)")
         )
     return subs
-
-
-# What will it cost (24 months) ----------------------------------------------
-
-
-@dataclass
-class CostMonth:
-    month: datetime.date
-    wholesale: Decimal
-    direct: Decimal
-
-    @property
-    def difference(self) -> Decimal:
-        return self.direct - self.wholesale
-
-
-def cost_projection(
-    *, firm: Firm, client: Client, plan: Product, addons: list[Product], months: int = 24
-) -> dict:
-    """The next `months` calendar months (from next month) of `plan` + `addons`:
-    what the firm pays under wholesale and what the client pays under direct.
-
-    Direct counts its discount months from the client's current start date when it
-    already has a subscription, else from the first month shown."""
-    policy = DiscountPolicy.current()
-    today = clock.today()
-    first, _next = month_bounds(today.year, today.month)
-    start_month = add_months(first, 1)
-    current = (
-        Subscription.objects.filter(firm=firm, client=client, parent__isnull=True, status__in=LIVE)
-        .exclude(start_date__isnull=True)
-        .first()
-    )
-    direct_start = current.start_date if current else start_month
-    direct_until = add_months(direct_start, policy.direct_months)
-    currency = current.currency if current else firm.currency
-    products = [plan, *addons]
-    prices = {p.pk: price_of(p, currency) for p in products}
-    missing = [p.name for p in products if prices[p.pk] is None]
-    if missing:
-        return {"rows": [], "missing": missing, "currency": currency}
-
-    def segs(rate, until, start):
-        return [Segment(start, None, prices[p.pk], rate, until, label=p.name) for p in products]
-
-    wholesale = segs(policy.wholesale_rate, None, start_month)
-    direct = segs(policy.direct_rate, direct_until, direct_start)
-    rows = []
-    for i in range(months):
-        month = add_months(start_month, i)
-        rows.append(
-            CostMonth(
-                month=month,
-                wholesale=charge_for_month(wholesale, month.year, month.month).net_amount,
-                direct=charge_for_month(direct, month.year, month.month).net_amount,
-            )
-        )
-    return {
-        "rows": rows,
-        "missing": [],
-        "currency": currency,
-        "policy": policy,
-        "direct_until": direct_until,
-        "total_wholesale": sum((r.wholesale for r in rows), Decimal("0.00")),
-        "total_direct": sum((r.direct for r in rows), Decimal("0.00")),
-    }

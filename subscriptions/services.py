@@ -1,5 +1,6 @@
-"""Writes for subscriptions. `subscriptions_on_client_created` and
-`subscriptions_transfer` answer the clients app's hooks (subscriptions.receivers).
+"""Writes for subscriptions. `subscriptions_on_client_created` answers the clients
+app's hook (subscriptions.receivers); transfers between firms are in
+subscriptions.transfers.
 
 Every change that affects money closes the subscription's open ChargePeriod and
 opens a new one on the day it takes effect (today, in the firm's time zone), so
@@ -37,7 +38,9 @@ from subscriptions.periods import (
     open_period,
     to_direct,
 )
+from subscriptions.schedule import WHOLESALE, Schedule
 from subscriptions.selectors import billing_profile_missing, client_usage, live_plan
+from subscriptions.signals import announce_change
 from subscriptions.tasks import enrolment_complete
 
 
@@ -80,6 +83,7 @@ def subscriptions_on_client_created(*, firm: Firm, client: Client, by: User) -> 
             currency=firm.currency,
             discount_rate=rate,
             discount_until=until,
+            rate_since=clock.today(),
             created_by=by,
         )
         activity_record(
@@ -89,6 +93,7 @@ def subscriptions_on_client_created(*, firm: Firm, client: Client, by: User) -> 
             target=subscription,
             changes={"product": [None, product.name], "billing": [None, Billing.WHOLESALE]},
         )
+        announce_change(firm=firm, subscription=subscription, change="enrolment_requested")
         _enqueue_enrolment(subscription)
     else:
         subscription = _start_direct(firm=firm, client=client, product=product, by=by)
@@ -108,6 +113,7 @@ def _start_direct(*, firm: Firm, client: Client, product: Product, by: User) -> 
         currency=firm.currency,
         discount_rate=rate,
         discount_until=until,
+        rate_since=start,
         start_date=start,
         created_by=by,
     )
@@ -119,6 +125,7 @@ def _start_direct(*, firm: Firm, client: Client, product: Product, by: User) -> 
         target=subscription,
         changes={"product": [None, product.name], "billing": [None, Billing.DIRECT]},
     )
+    announce_change(firm=firm, subscription=subscription, change="started")
     return subscription
 
 
@@ -181,13 +188,15 @@ def subscription_change_plan(
         effective_on=on,
         changed_by=by.user,
     )
+    change = "upgraded" if direction == rules.UPGRADE else "downgraded"
     activity_record(
         firm=firm,
         by=by.user,
-        verb=f"subscription.{'upgraded' if direction == rules.UPGRADE else 'downgraded'}",
+        verb=f"subscription.{change}",
         target=subscription,
         changes={"product": [before.name, product.name]},
     )
+    announce_change(firm=firm, subscription=subscription, change=change)
     client_billing_refresh(client=subscription.client)
     return subscription
 
@@ -206,6 +215,7 @@ def subscription_remove_from_wholesale(
     if not subscription.is_live or subscription.billing != Billing.WHOLESALE:
         raise ValidationError(_("This subscription is not billed to the firm."))
     on = clock.today()
+    kept_rate = kept_wholesale_rate(subscription, on=on)
     to_direct(subscription, on=on)
     for addon in Subscription.objects.select_for_update(of=("self",)).filter(
         firm=firm, parent=subscription, billing=Billing.WHOLESALE, status__in=LIVE
@@ -219,14 +229,11 @@ def subscription_remove_from_wholesale(
         target=subscription,
         changes={"billing": [Billing.WHOLESALE, Billing.DIRECT]},
     )
+    announce_change(firm=firm, subscription=subscription, change="removed_from_wholesale")
     client_billing_refresh(client=subscription.client)
-    _note_wholesale_left(subscription.client)
+    # Starts the client's 60-day window for keeping the discount elsewhere (R22, R38).
+    company_wholesale_left(client=subscription.client, rate=kept_rate)
     return subscription
-
-
-def _note_wholesale_left(client: Client) -> None:
-    """Start the client's 60-day window for keeping the discount elsewhere (R22)."""
-    company_wholesale_left(client=client)
 
 
 @transaction.atomic
@@ -277,6 +284,7 @@ def addon_create(
         currency=subscription.currency,
         discount_rate=rate,
         discount_until=until,
+        rate_since=start,
         start_date=start,
         created_by=by.user,
     )
@@ -288,6 +296,7 @@ def addon_create(
         target=addon,
         changes={"product": [None, product.name], "payer": [None, payer]},
     )
+    announce_change(firm=firm, subscription=addon, change="addon_added")
     client_billing_refresh(client=subscription.client)
     return addon
 
@@ -329,6 +338,7 @@ def subscription_cancel(*, firm: Firm, subscription: Subscription, by: Membershi
         target=subscription,
         changes={"status": [SubscriptionStatus.ACTIVE, SubscriptionStatus.CANCELLED]},
     )
+    announce_change(firm=firm, subscription=subscription, change="cancelled")
     client_billing_refresh(client=subscription.client)
     return subscription
 
@@ -345,7 +355,7 @@ def client_usage_update(
     before_features = sorted(f.code for f in usage.features.all())
     usage.users = users
     usage.save()
-    usage.features.set(features)
+    usage.features.set(features, through_defaults={"firm": firm})
     after_features = sorted(f.code for f in features)
     changes = {}
     if before_users != users:
@@ -363,126 +373,12 @@ def client_usage_update(
     return usage
 
 
-# Firm-to-firm transfers (R22) ---------------------------------------------------
-
-
-def _copy_to(*, subscription: Subscription, client: Client, parent, on: datetime.date, by):
-    copy = Subscription.objects.create(
-        firm_id=client.firm_id,
-        client=client,
-        product=subscription.product,
-        parent=parent,
-        billing=Billing.DIRECT,
-        status=SubscriptionStatus.ACTIVE,
-        currency=subscription.currency,
-        discount_rate=subscription.discount_rate,
-        discount_until=subscription.discount_until,
-        start_date=subscription.start_date or on,
-        created_by=by,
+def kept_wholesale_rate(subscription: Subscription, *, on: datetime.date):
+    """The discount rate a wholesale plan had on its last day billed to the firm,
+    the day before `on` (R38): its own rate, or the dated terms that replaced it."""
+    return Schedule.load().rate_on(
+        arrangement=WHOLESALE,
+        rate=subscription.discount_rate,
+        rate_since=subscription.rate_since,
+        day=on - datetime.timedelta(days=1),
     )
-    open_period(copy, on=on)
-    return copy
-
-
-@transaction.atomic
-def subscriptions_transfer(*, source: Client, target: Client, by: User | None) -> bool:
-    """Move a client's live subscriptions from the firm it leaves (`source`) to the
-    firm it joins (`target`). Plans the old firm paid leave its wholesale billing
-    today (the client pays them, with what remains of the direct discount); the old
-    firm's open charge periods end today, so its statements keep the days it paid.
-    The new firm gets the same plans billed to the client. Returns True when the
-    client was on the old firm's wholesale billing.
-
-    Runs across two firms: the caller lifts scoping (django_scopes.scopes_disabled)."""
-    on = clock.today()
-    subs = list(
-        Subscription.objects.select_for_update(of=("self",))
-        .filter(firm=source.firm_id, client=source, status__in=LIVE)
-        .select_related("product", "client")
-        .order_by("parent_id", "pk")
-    )
-    was_wholesale = any(s.billing == Billing.WHOLESALE for s in subs)
-    copies = {}
-    for sub in subs:
-        if sub.billing == Billing.WHOLESALE:
-            to_direct(sub, on=on)
-            activity_record(
-                firm=source.firm,
-                by=None,
-                verb="subscription.removed_from_wholesale",
-                target=sub,
-                changes={"billing": [Billing.WHOLESALE, Billing.DIRECT]},
-            )
-        close_period(sub, on=on)
-        sub.status = SubscriptionStatus.CANCELLED
-        sub.ended_on = on
-        sub.save(update_fields=["status", "ended_on"])
-        parent = copies.get(sub.parent_id) if sub.parent_id else None
-        if sub.parent_id and parent is None:
-            continue
-        copies[sub.pk] = _copy_to(subscription=sub, client=target, parent=parent, on=on, by=by)
-    client_billing_refresh(client=source)
-    client_billing_refresh(client=target)
-    return was_wholesale
-
-
-@transaction.atomic
-def subscription_start_wholesale_after_transfer(
-    *, firm: Firm, client: Client, by: Membership, product: Product | None = None
-) -> Subscription:
-    """R5's exception (R22): a client that left another firm's wholesale billing
-    within 60 days of transferring in may be enrolled in wholesale until
-    `client.wholesale_offer_until` (inclusive); afterwards only direct pricing.
-    The client's live plan moves to wholesale, or `product` starts as a new one.
-    Like any new wholesale subscription it is pending until enrolment (R16)."""
-    require_admin(by, firm=firm)
-    client = Client.objects.select_for_update(of=("self",)).get(firm=firm, pk=client.pk)
-    if client.wholesale_offer_until is None or clock.today() > client.wholesale_offer_until:
-        raise ValidationError(
-            _(
-                "The wholesale discount is no longer available for this client: it can "
-                "only be kept within 60 days of leaving the previous firm's wholesale "
-                "billing. Direct pricing is still available."
-            )
-        )
-    plan = live_plan(client)
-    rate, until = discount_terms(Billing.WHOLESALE, clock.today())
-    if plan is not None:
-        plan = _locked(plan)
-        if plan.billing == Billing.WHOLESALE:
-            raise ValidationError(_("This subscription is already billed to the firm."))
-        close_period(plan, on=clock.today())
-        plan.billing = Billing.WHOLESALE
-        plan.discount_rate, plan.discount_until = rate, until
-        plan.status = SubscriptionStatus.PENDING
-        plan.save(update_fields=["billing", "discount_rate", "discount_until", "status"])
-        subscription = plan
-    else:
-        if product is None or product.kind != ProductKind.PLAN or not product.is_active:
-            raise ValidationError(_("Choose a plan from the catalogue."))
-        subscription = Subscription.objects.create(
-            firm=firm,
-            client=client,
-            product=product,
-            billing=Billing.WHOLESALE,
-            status=SubscriptionStatus.PENDING,
-            currency=firm.currency,
-            discount_rate=rate,
-            discount_until=until,
-            created_by=by.user,
-        )
-    client.wholesale_offer_until = None
-    client.save(update_fields=["wholesale_offer_until"])
-    activity_record(
-        firm=firm,
-        by=by.user,
-        verb="subscription.enrolment_requested",
-        target=subscription,
-        changes={
-            "product": [None, subscription.product.name],
-            "billing": [None, Billing.WHOLESALE],
-        },
-    )
-    _enqueue_enrolment(subscription)
-    client_billing_refresh(client=client)
-    return subscription

@@ -11,7 +11,7 @@ from clients import access as client_access
 from clients.models import Client
 from practice.permissions import require_admin
 from practice.web import htmx_partial, partial
-from subscriptions import rules, selectors, services
+from subscriptions import costs, rules, selectors, services
 from subscriptions.forms import AddonForm, CostForm, PlanChoiceForm, UsageForm
 from subscriptions.models import DiscountPolicy, Subscription
 
@@ -168,7 +168,7 @@ def cost(request, firm_slug, client_id):
             initial={"plan": plan.code if plan else None, "addons": [a.code for a in addons]}
         )
     projection = (
-        selectors.cost_projection(firm=request.firm, client=client, plan=plan, addons=addons)
+        costs.cost_projection(firm=request.firm, client=client, plan=plan, addons=addons)
         if plan
         else {"rows": [], "missing": []}
     )

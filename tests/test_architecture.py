@@ -12,7 +12,7 @@ import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("practice", "clients", "subscriptions", "imports", "billing")
+APPS = ("practice", "clients", "subscriptions", "imports", "billing", "webhooks")
 MAX_LINES = 500
 MANAGERS = {"objects", "unscoped", "_default_manager", "_base_manager"}
 

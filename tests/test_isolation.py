@@ -137,6 +137,14 @@ def _import_job(firm, owner):
     return ImportJobFactory(firm=firm, created_by=owner.user, mode=ImportMode.IMPORT).pk
 
 
+def _endpoint(firm, owner):
+    from webhooks.models import WebhookEndpoint
+
+    return WebhookEndpoint.objects.create(
+        firm=firm, url="https://hooks.example.test/in", events=["client.created"]
+    ).pk
+
+
 # kwarg name -> builds an object of `firm` and returns the value for the URL.
 OBJECT_IN_FIRM = {
     "membership_id": _membership,
@@ -147,6 +155,7 @@ OBJECT_IN_FIRM = {
     "statement_id": _statement,
     "setup_id": _setup,
     "job_id": _import_job,
+    "endpoint_id": _endpoint,
 }
 
 

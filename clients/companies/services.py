@@ -13,6 +13,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from clients import signals
 from clients.companies.selectors import BILLING_FIELDS, connected_clients
 from clients.models import (
     Client,
@@ -59,13 +60,16 @@ def log_in_firms(*, company: Company, by: User | None, verb: str, changes=None, 
 
 
 @transaction.atomic
-def company_wholesale_left(*, client: Client) -> None:
-    """Record that the client's company just left `client.firm`'s wholesale billing:
-    another firm it joins within 60 days may keep the discount (R22)."""
+def company_wholesale_left(*, client: Client, rate=None) -> None:
+    """Record that the client's company just left `client.firm`'s wholesale billing,
+    with the discount rate its plan had then: another firm it joins within 60 days
+    may keep that discount (R22, R38)."""
     if not client.company_account_id:
         return
     Company.objects.filter(pk=client.company_account_id).update(
-        wholesale_left_at=now_on_billing_day(), wholesale_left_firm=client.firm_id
+        wholesale_left_at=now_on_billing_day(),
+        wholesale_left_firm=client.firm_id,
+        wholesale_left_rate=rate,
     )
 
 
@@ -280,6 +284,13 @@ def company_primary_admin_change(
                 client.version += 1
                 client.save(update_fields=["firm_is_primary_admin", "version", "updated_at"])
                 changes["firm_is_primary_admin"] = [True, False]
+                signals.clients_updated.send(
+                    sender=Client,
+                    firm=client.firm,
+                    clients=[client],
+                    fields=["firm_is_primary_admin"],
+                    by=by.user,
+                )
             activity_record(
                 firm=client.firm,
                 by=by.user,

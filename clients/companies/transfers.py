@@ -226,6 +226,7 @@ def accountant_invitation_accept(
             target=client,
             changes={"from_firm": [source.firm.name, firm.name]} if source else {},
         )
+        signals.client_created.send(sender=Client, firm=firm, client=client, by=user)
         if source is not None:
             replies = signals.client_transferred.send(
                 sender=Client, source=source, target=client, by=user
@@ -245,6 +246,7 @@ def accountant_invitation_accept(
                     "to_firm": [source.firm.name, firm.name],
                 },
             )
+            signals.client_deleted.send(sender=Client, firm=source.firm, client=source, by=None)
             source.delete()
         offer = wholesale_offer_until(company=company, firm=firm)
         if offer is not None:

@@ -14,6 +14,7 @@ from imports.engine import apply, checks, record, staging
 from imports.locks import firm_import_lock
 from imports.models import ImportJob, ImportMode, ImportRow, ImportStatus, RowOutcome
 from imports.parsing import ParseError
+from imports.signals import import_finished
 from practice.activity import activity_record
 from practice.tenancy import firm_scope
 
@@ -73,14 +74,18 @@ def _validate_and_apply(job: ImportJob) -> None:
                     "failed": job.failed_count,
                 },
             )
+        import_finished.send(sender=ImportJob, firm=firm, job=job)
 
 
+@transaction.atomic
 def _fail(job: ImportJob, code: str) -> None:
     now = timezone.now()
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportStatus.FAILED, failure_code=code, finished_at=now, heartbeat_at=now
     )
     ImportRow.objects.filter(job=job).delete()
+    job.status, job.failure_code, job.finished_at = ImportStatus.FAILED, code, now
+    import_finished.send(sender=ImportJob, firm=job.firm, job=job)
 
 
 def import_job_run(*, job: ImportJob) -> ImportJob:

@@ -3,7 +3,7 @@
 import datetime
 import secrets
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -106,7 +106,13 @@ def client_app_setups(*, client: Client) -> list[AppSetup]:
     return list(
         _setups(client.firm_id)
         .filter(client=client)
-        .select_related("time_account", "time_account__admin")
+        # Prefetched: a key that is unique per firm only can't be joined in reverse.
+        .prefetch_related(
+            Prefetch(
+                "time_account",
+                TimeAccount.objects.filter(firm=client.firm_id).select_related("admin"),
+            )
+        )
         .order_by("product__sort_order")
     )
 

@@ -2,6 +2,7 @@
 subscriptions and what they are billed, and the apps for clients."""
 
 from subscriptions.models.catalogue import (
+    CATALOGUE_START,
     RATE_VALIDATORS,
     DiscountPolicy,
     Feature,
@@ -27,6 +28,7 @@ from subscriptions.models.subscription import (
     ChangeKind,
     ChargePeriod,
     ClientUsage,
+    ClientUsageFeature,
     Payer,
     PlanChange,
     Subscription,
@@ -34,6 +36,7 @@ from subscriptions.models.subscription import (
 )
 
 __all__ = [
+    "CATALOGUE_START",
     "LIVE",
     "RATE_VALIDATORS",
     "AppSetup",
@@ -41,6 +44,7 @@ __all__ = [
     "ChangeKind",
     "ChargePeriod",
     "ClientUsage",
+    "ClientUsageFeature",
     "DiscountPolicy",
     "Feature",
     "ImportStatus",

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
+from practice.distribution import TenantForeignKey, TenantOneToOneField
 from practice.models import TenantModel
 from subscriptions.models.catalogue import Product
 from subscriptions.models.subscription import Subscription
@@ -37,13 +38,13 @@ class AppSetup(TenantModel):
     the furthest step reached, `data` holds what each step saved, so a half-done
     setup resumes where it stopped and earlier steps can be revisited."""
 
-    client = models.ForeignKey(
+    client = TenantForeignKey(
         Client, on_delete=models.CASCADE, related_name="app_setups", verbose_name=_("client")
     )
     product = models.ForeignKey(
         Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("app")
     )
-    subscription = models.ForeignKey(
+    subscription = TenantForeignKey(
         Subscription,
         null=True,
         blank=True,
@@ -128,13 +129,13 @@ class TimeAccount(TenantModel):
     """A client's Time account as connected by the firm, with its admin and the
     admin's invitation. One account is never linked to two clients."""
 
-    client = models.ForeignKey(
+    client = TenantForeignKey(
         Client, on_delete=models.CASCADE, related_name="time_accounts", verbose_name=_("client")
     )
-    setup = models.OneToOneField(
+    setup = TenantOneToOneField(
         AppSetup, on_delete=models.CASCADE, related_name="time_account", verbose_name=_("setup")
     )
-    pro_account = models.ForeignKey(
+    pro_account = TenantForeignKey(
         TimeProAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts"
     )
     account_id = models.CharField(_("Time account ID"), max_length=20)
@@ -164,6 +165,7 @@ class TimeAccount(TenantModel):
                 fields=["firm", "account_id"], name="time_account_linked_to_one_client"
             ),
             models.UniqueConstraint(fields=["firm", "client"], name="time_account_one_per_client"),
+            models.UniqueConstraint(fields=["firm", "setup"], name="time_account_one_per_setup"),
         ]
 
     def __str__(self):
@@ -174,10 +176,10 @@ class TimeAccountAccountant(TenantModel):
     """One of the firm's accountants connected to a client's Time account
     (at most two per account, enforced by the service)."""
 
-    time_account = models.ForeignKey(
+    time_account = TenantForeignKey(
         TimeAccount, on_delete=models.CASCADE, related_name="accountants"
     )
-    membership = models.ForeignKey(
+    membership = TenantForeignKey(
         "practice.Membership",
         on_delete=models.CASCADE,
         related_name="+",
@@ -202,9 +204,7 @@ class TimeAccountAccountant(TenantModel):
 class TimeEmployee(TenantModel):
     """A client team member imported into the client's Time account as an employee."""
 
-    time_account = models.ForeignKey(
-        TimeAccount, on_delete=models.CASCADE, related_name="employees"
-    )
+    time_account = TenantForeignKey(TimeAccount, on_delete=models.CASCADE, related_name="employees")
     member = models.ForeignKey("clients.CompanyMember", on_delete=models.CASCADE, related_name="+")
     full_name = models.CharField(_("name"), max_length=150)
     email = models.EmailField(_("e-mail"))

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
+from practice.distribution import TenantForeignKey
 from practice.models import Currency, TenantModel
 from subscriptions.models.catalogue import RATE_VALIDATORS, Feature, Product
 
@@ -31,11 +32,11 @@ LIVE = (SubscriptionStatus.PENDING, SubscriptionStatus.ACTIVE)
 class Subscription(TenantModel):
     """A client's plan, or an add-on attached to a plan (`parent`)."""
 
-    client = models.ForeignKey(
+    client = TenantForeignKey(
         Client, on_delete=models.CASCADE, related_name="subscriptions", verbose_name=_("client")
     )
     product = models.ForeignKey(Product, on_delete=models.PROTECT, verbose_name=_("product"))
-    parent = models.ForeignKey(
+    parent = TenantForeignKey(
         "self",
         null=True,
         blank=True,
@@ -60,6 +61,10 @@ class Subscription(TenantModel):
         blank=True,
         help_text=_("First day at the list price. Empty: the discount never ends."),
     )
+    # The day the discount rate was set (start, change of billing, or arrival with
+    # a kept rate, R38): discount terms dated after it re-price the subscription
+    # from their date (subscriptions.schedule). Empty: set before any dated terms.
+    rate_since = models.DateField(_("rate set on"), null=True, blank=True)
     start_date = models.DateField(_("start date"), null=True, blank=True)
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -113,17 +118,18 @@ class ChargePeriod(TenantModel):
     appears on the statement of a month it was billed in (`client_name`,
     `subscription_ref`)."""
 
-    subscription = models.ForeignKey(
+    subscription = TenantForeignKey(
         Subscription, null=True, on_delete=models.SET_NULL, related_name="periods"
     )
     subscription_ref = models.BigIntegerField()
-    client = models.ForeignKey(Client, null=True, on_delete=models.SET_NULL, related_name="+")
+    client = TenantForeignKey(Client, null=True, on_delete=models.SET_NULL, related_name="+")
     client_name = models.CharField(max_length=200)
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
     payer = models.CharField(max_length=10, choices=Payer.choices)
     currency = models.CharField(max_length=3, choices=Currency.choices)
     discount_rate = models.DecimalField(max_digits=5, decimal_places=4)
     discount_until = models.DateField(null=True, blank=True)
+    rate_since = models.DateField(null=True, blank=True)
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True, help_text=_("Exclusive."))
 
@@ -153,7 +159,7 @@ class ChangeKind(models.TextChoices):
 class PlanChange(TenantModel):
     """History of plan changes: from, to, when and by whom."""
 
-    subscription = models.ForeignKey(
+    subscription = TenantForeignKey(
         Subscription, on_delete=models.CASCADE, related_name="plan_changes"
     )
     kind = models.CharField(_("change"), max_length=10, choices=ChangeKind.choices)
@@ -187,9 +193,11 @@ class ClientUsage(TenantModel):
     """What the client uses, as recorded by the firm: downgrades are checked
     against it (R18)."""
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="usage_records")
+    client = TenantForeignKey(Client, on_delete=models.CASCADE, related_name="usage_records")
     users = models.PositiveIntegerField(_("billable users"), default=1)
-    features = models.ManyToManyField(Feature, blank=True, verbose_name=_("features in use"))
+    features = models.ManyToManyField(
+        Feature, blank=True, through="ClientUsageFeature", verbose_name=_("features in use")
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -201,3 +209,23 @@ class ClientUsage(TenantModel):
 
     def __str__(self):
         return f"{self.client}: {self.users}"
+
+
+class ClientUsageFeature(TenantModel):
+    """A feature in use by a client (a row of ClientUsage.features): a firm table
+    like the usage it belongs to, so that both can be sharded by firm."""
+
+    usage = TenantForeignKey(ClientUsage, on_delete=models.CASCADE, related_name="+")
+    feature = models.ForeignKey(Feature, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("feature in use")
+        verbose_name_plural = _("features in use")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "usage", "feature"], name="client_usage_feature_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.usage_id}: {self.feature_id}"

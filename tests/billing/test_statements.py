@@ -202,10 +202,11 @@ def test_statement_page_and_csv_export(firm, primary_admin, client_for):
     assert response.status_code == 200
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
-    assert rows[0][0] == "Client"
-    assert rows[1][0] == "'=Formula Client"
+    assert rows[0][:4] == ["Month", "Client number", "Company ID", "Client"]
+    assert rows[1][0] == "2025-02"
+    assert rows[1][3] == "'=Formula Client"
     assert rows[1][-1] == "19.60"
-    assert rows[-1][0] == "Total" and rows[-1][-1] == "19.60"
+    assert rows[-1][3] == "Total" and rows[-1][-1] == "19.60"
 
 
 def test_r2_statements_are_for_admins(firm, standard_member, admin_member, client_for):
@@ -240,3 +241,40 @@ def test_r2_a_forged_issue_post_by_a_standard_member_is_refused(
         assert not Statement.objects.exists()
         stmt = billing_services.statement_generate(firm=firm, year=2025, month=2, by=admin_member)
         assert stmt.firm_id == firm.pk
+
+
+def test_r21_lines_sharing_periods_are_worked_out_once_and_stay_each_clients_own(
+    firm, in_firm, primary_admin, today_is, monkeypatch
+):
+    """Subscriptions with the same product, currency, rate and dates share their
+    amounts (worked out once per statement); each line keeps its own client, and a
+    subscription that differs in any of them gets its own amounts."""
+    with scopes_disabled():
+        BillingProfileFactory(firm=firm)
+    same = [_wholesale(firm, "essentials", name=f"Same {i}") for i in range(3)]
+    later = _wholesale(firm, "essentials", start=datetime.date(2025, 2, 11), name="Later")
+    other = _wholesale(firm, "plus", name="Plus")
+    cad = _wholesale(firm, "essentials", name="Dollars", currency="CAD")
+    worked = []
+    original = billing_services._line_amounts
+
+    def counting(rows, **kwargs):
+        worked.append(rows[-1][0])
+        return original(rows, **kwargs)
+
+    monkeypatch.setattr(billing_services, "_line_amounts", counting)
+    today_is(datetime.date(2025, 3, 1))
+    stmt = billing_services.statement_generate(firm=firm, year=2025, month=2)
+    # Three essentials EUR subscriptions alike: one computation for all three.
+    assert len(worked) == 4
+    lines = {line.client_name: line for line in stmt.lines.all()}
+    assert {lines[f"Same {i}"].client_id for i in range(3)} == {s.client_id for s in same}
+    assert {lines[f"Same {i}"].subscription_ref for i in range(3)} == {s.pk for s in same}
+    assert {lines[f"Same {i}"].net_amount for i in range(3)} == {Decimal("19.60")}
+    # February 2025 has 28 days: 18 of them from the 11th.
+    assert lines["Later"].days == 18 and lines["Later"].client_id == later.client_id
+    assert lines["Later"].list_amount == (Decimal("28") * 18 / 28).quantize(Decimal("0.01"))
+    assert lines["Plus"].net_amount == Decimal("29.40") and lines["Plus"].client_id == (
+        other.client_id
+    )
+    assert lines["Dollars"].currency == "CAD" and lines["Dollars"].client_id == cad.client_id

@@ -6,6 +6,7 @@ direct pricing is offered (R5)."""
 
 import datetime
 import re
+from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -20,10 +21,18 @@ from clients.companies import transfers
 from clients.models import AccountantInvitation, Client
 from practice.models import ActivityEvent
 from subscriptions import services as sub_services
-from subscriptions.models import Billing, DiscountPolicy, Subscription, SubscriptionStatus
+from subscriptions import transfers as sub_transfers
+from subscriptions.models import (
+    Billing,
+    ClientUsage,
+    DiscountPolicy,
+    Feature,
+    Subscription,
+    SubscriptionStatus,
+)
 from tests.clients.factories import CompanyFactory, connect, portal_user
 from tests.practice.factories import BillingProfileFactory, FirmFactory, MembershipFactory
-from tests.subscriptions.factories import SubscriptionFactory, product
+from tests.subscriptions.factories import ClientUsageFactory, SubscriptionFactory, product
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("run_on_commit")]
 
@@ -141,7 +150,7 @@ def test_r22_transfer_from_wholesale_leaves_it_and_old_statements_keep_their_lin
 
 def _enrol(new_firm, new_client, new_admin):
     with scope(firm=new_firm):
-        return sub_services.subscription_start_wholesale_after_transfer(
+        return sub_transfers.subscription_start_wholesale_after_transfer(
             firm=new_firm, client=new_client, by=new_admin
         )
 
@@ -323,3 +332,89 @@ def test_after_leaving_wholesale_the_portal_asks_for_billing_details(
     )
     assert 'data-testid="billing-takeover"' in page
     assert "Paid by your company" in page
+
+
+def _schedule_wholesale_rate(rate: str, on: datetime.date):
+    """Discount terms from `on` (written directly: the admin refuses past dates)."""
+    current = DiscountPolicy.current()
+    return DiscountPolicy.objects.create(
+        wholesale_rate=Decimal(rate),
+        direct_rate=current.direct_rate,
+        direct_months=current.direct_months,
+        effective_from=on,
+    )
+
+
+def test_r38_transfer_keeps_the_discount_rate_across_a_rate_change(
+    day, old_client, on_wholesale, new_firm, new_admin, company
+):
+    """R38: the client leaves the old firm at 30 %; wholesale terms drop to 25 %
+    for everyone from ten days later; enrolled at the new firm after that, it still
+    has 30 %, on its subscription and on the new firm's statement."""
+    assert on_wholesale.discount_rate == Decimal("0.3000")
+    _schedule_wholesale_rate("0.25", START + datetime.timedelta(days=10))
+    new_client = transfer(company, new_admin)
+    company.refresh_from_db()
+    assert company.wholesale_left_rate == Decimal("0.3000")
+    day(START + datetime.timedelta(days=20))
+    subscription = _enrol(new_firm, new_client, new_admin)
+    assert subscription.discount_rate == Decimal("0.3000")
+    assert DiscountPolicy.current().wholesale_rate == Decimal("0.25")
+    day(datetime.date(2025, 5, 1))
+    with scope(firm=new_firm):
+        april = statement_generate(firm=new_firm, year=2025, month=4)
+        (line,) = april.lines.all()
+    assert [part["rate"] for part in line.detail] == ["0.3000"]
+    assert line.net_amount == Decimal("19.60")  # Essentials 28.00 at 30 % off
+
+
+def test_r38_a_client_that_stayed_follows_the_new_terms_and_one_leaving_after_keeps_them(
+    day, old_firm, old_client, on_wholesale, new_firm, new_admin, company
+):
+    """The rate kept is the one in force for the client on its last day at the old
+    firm: terms dated before the transfer re-priced it there already."""
+    _schedule_wholesale_rate("0.25", START + datetime.timedelta(days=5))
+    day(START + datetime.timedelta(days=8))
+    transfer(company, new_admin)
+    company.refresh_from_db()
+    assert company.wholesale_left_rate == Decimal("0.2500")
+    day(datetime.date(2025, 4, 1))
+    with scope(firm=old_firm):
+        march = statement_generate(firm=old_firm, year=2025, month=3)
+        (line,) = march.lines.all()
+    # March 1-14 at 30 %, March 15-17 at 25 %, then the client left.
+    assert [(p["from"], p["to"], p["rate"]) for p in line.detail] == [
+        ("2025-03-01", "2025-03-14", "0.3000"),
+        ("2025-03-15", "2025-03-17", "0.2500"),
+    ]
+
+
+def test_r38_recorded_usage_follows_the_client_and_still_refuses_a_downgrade(
+    day, old_firm, old_client, new_firm, new_admin, company
+):
+    """R18, R38: the old firm recorded multicurrency in use; at the new firm a
+    downgrade from Plus to Essentials is still refused until it is turned off."""
+    with scopes_disabled():
+        SubscriptionFactory(
+            client=old_client, product=product("plus"), start_date=START - datetime.timedelta(70)
+        )
+        ClientUsageFactory(
+            client=old_client, users=2, features=[Feature.objects.get(code="multicurrency")]
+        )
+    new_client = transfer(company, new_admin)
+    day(START + datetime.timedelta(days=1))
+    with scope(firm=new_firm):
+        usage = ClientUsage.objects.get(client=new_client)
+        assert usage.users == 2
+        assert [f.code for f in usage.features.all()] == ["multicurrency"]
+        enrolled = _enrol(new_firm, new_client, new_admin)
+        enrolled.refresh_from_db()
+        assert enrolled.status == SubscriptionStatus.ACTIVE
+        with pytest.raises(ValidationError, match="Multicurrency"):
+            sub_services.subscription_change_plan(
+                firm=new_firm,
+                subscription=enrolled,
+                product=product("essentials"),
+                direction="downgrade",
+                by=new_admin,
+            )

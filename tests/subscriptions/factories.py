@@ -56,7 +56,7 @@ class ClientUsageFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def features(obj, create, extracted, **kwargs):
         if create and extracted:
-            obj.features.set(extracted)
+            obj.features.set(extracted, through_defaults={"firm_id": obj.firm_id})
 
 
 def ensure_catalogue() -> None:

@@ -84,3 +84,66 @@ def test_compare_shows_plans_side_by_side_page_and_htmx_partial(client_for, prim
     assert partial.status_code == 200
     assert "<html" not in partial.content.decode()
     assert 'id="plan-comparison"' in partial.content.decode()
+
+
+def test_r37_prices_and_terms_are_scheduled_from_a_future_date_and_rows_in_force_stay(
+    client, django_user_model, today_is
+):
+    """R37: the admin adds a price or terms from a future date; a row in force is
+    read-only there and refused by the model's validation."""
+    import datetime
+
+    from django.core.exceptions import ValidationError
+
+    today_is(datetime.date(2025, 6, 10))
+    essentials = Product.objects.get(code="essentials")
+    past = Price(
+        product=essentials,
+        currency="EUR",
+        monthly_amount=Decimal("30"),
+        effective_from=datetime.date(2025, 6, 10),
+    )
+    with pytest.raises(ValidationError, match="future date"):
+        past.full_clean()
+    future = Price(
+        product=essentials,
+        currency="EUR",
+        monthly_amount=Decimal("30"),
+        effective_from=datetime.date(2025, 6, 11),
+    )
+    future.full_clean()
+    future.save()
+    in_force = Price.objects.get(
+        product=essentials, currency="EUR", effective_from__lte=datetime.date(2025, 6, 10)
+    )
+    in_force.monthly_amount = Decimal("1")
+    with pytest.raises(ValidationError, match="in force"):
+        in_force.full_clean()
+    staff = django_user_model.objects.create_superuser(email="root@example.test", password="x")
+    client.force_login(staff)
+    assert (
+        client.get(reverse("admin:subscriptions_price_change", args=[in_force.pk])).status_code
+        == 200
+    )
+    refused = client.post(
+        reverse("admin:subscriptions_price_change", args=[in_force.pk]),
+        {
+            "product": essentials.pk,
+            "currency": "EUR",
+            "monthly_amount": "1",
+            "effective_from": "2000-01-01",
+        },
+    )
+    assert refused.status_code == 403
+    in_force.refresh_from_db()
+    assert in_force.monthly_amount == Decimal("28.00")
+    assert selectors.price_of(essentials, "EUR") == Decimal("28.00")
+    today_is(datetime.date(2025, 6, 11))
+    assert selectors.price_of(essentials, "EUR") == Decimal("30.00")
+    terms = DiscountPolicy(
+        wholesale_rate=Decimal("0.2"),
+        direct_rate=Decimal("0.4"),
+        effective_from=datetime.date(2025, 6, 1),
+    )
+    with pytest.raises(ValidationError, match="future date"):
+        terms.full_clean()

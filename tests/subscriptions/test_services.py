@@ -439,3 +439,37 @@ def test_client_products_shows_the_direct_clients_own_charge(
     assert plan.discounted_price == Decimal("14.00")
     assert plan.discount_active
     assert Decimal("0") < plan.client_charge_this_month <= Decimal("14.00")
+
+
+def test_r19_ledger_to_online_is_an_upgrade_never_a_downgrade_and_has_no_way_back(
+    firm, in_firm, wholesale, primary_admin, complete_profile
+):
+    """Decision (R19): Ledger -> an online plan is an upgrade (Ledger is tier 0,
+    below Simple Start). Asked as a downgrade it is refused; once online, the
+    client can't go back to Ledger."""
+    sub = wholesale("ledger", start=datetime.date(2025, 1, 1))
+    with pytest.raises(ValidationError, match="not below"):
+        services.subscription_change_plan(
+            firm=firm,
+            subscription=sub,
+            product=product("simple_start"),
+            direction="downgrade",
+            by=primary_admin,
+        )
+    services.subscription_change_plan(
+        firm=firm,
+        subscription=sub,
+        product=product("simple_start"),
+        direction="upgrade",
+        by=primary_admin,
+    )
+    sub.refresh_from_db()
+    assert sub.product.code == "simple_start"
+    with pytest.raises(ValidationError, match="online plan can't move to Ledger"):
+        services.subscription_change_plan(
+            firm=firm,
+            subscription=sub,
+            product=product("ledger"),
+            direction="downgrade",
+            by=primary_admin,
+        )

@@ -26,6 +26,31 @@ from subscriptions.pricing import add_months
 
 BATCH = 5000
 
+# Per subscription: the month's days at each period's price, list and net each
+# rounded half up to the cent once per line (as subscriptions.pricing does), then
+# summed per currency.
+REFERENCE_SQL = """
+WITH prices AS (
+    SELECT DISTINCT ON (product_id, currency) product_id, currency, monthly_amount
+    FROM subscriptions_price WHERE effective_from <= %(first)s
+    ORDER BY product_id, currency, effective_from DESC
+), lines AS (
+    SELECT p.currency,
+           SUM(pr.monthly_amount * d.days) / (%(next)s::date - %(first)s::date) AS list_exact,
+           SUM(pr.monthly_amount * d.days * (1 - p.discount_rate))
+               / (%(next)s::date - %(first)s::date) AS net_exact
+    FROM subscriptions_chargeperiod p
+    JOIN prices pr ON pr.product_id = p.product_id AND pr.currency = p.currency
+    CROSS JOIN LATERAL (SELECT LEAST(COALESCE(p.ends_on, %(next)s), %(next)s)
+                               - GREATEST(p.starts_on, %(first)s) AS days) d
+    WHERE p.firm_id = %(firm)s AND p.payer = 'firm' AND p.starts_on < %(next)s
+      AND (p.ends_on IS NULL OR p.ends_on > %(first)s)
+    GROUP BY p.subscription_ref, p.currency
+)
+SELECT currency, SUM(ROUND(list_exact, 2)), SUM(ROUND(net_exact, 2)), COUNT(*)
+FROM lines GROUP BY currency
+"""
+
 
 class Command(BaseCommand):
     help = "Time statement generation for a firm with many wholesale subscriptions."
@@ -74,9 +99,31 @@ class Command(BaseCommand):
                             total.net_amount,
                             total.currency,
                         )
+                    self._reference(firm, statement, elapsed)
             finally:
                 if not options["keep"]:
                     self._drop(firm)
+
+    def _reference(self, firm: Firm, statement: Statement, elapsed: float) -> None:
+        """The physical reference: one SQL aggregate computing the same totals (for
+        the benchmark's data: one price per product and currency in force, no discount
+        ending within the month), timed beside the statement and checked against it."""
+        if connection.vendor != "postgresql":
+            return
+        first = statement.month
+        next_first = add_months(first, 1)
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(REFERENCE_SQL, {"firm": firm.pk, "first": first, "next": next_first})
+            rows = cursor.fetchall()
+        seconds = time.perf_counter() - started
+        self.out("billing.statement_sql_reference_seconds", f"{seconds:.2f}", "s")
+        self.out("billing.statement_vs_sql_reference", f"{elapsed / seconds:.1f}", "x")
+        ours = {
+            t.currency: (t.list_amount, t.net_amount, t.line_count) for t in statement.totals.all()
+        }
+        theirs = {currency: (list_, net, n) for currency, list_, net, n in rows}
+        self.out("billing.statement_sql_reference_agrees", int(ours == theirs), "bool")
 
     def _firm(self) -> Firm:
         stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")

@@ -16,6 +16,7 @@ from django.test import Client as TestClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from clients.management.benchdata import PLACES, WORDS, p95, request_ms
 from clients.models import (
     Client,
     ClientAssignment,
@@ -33,40 +34,6 @@ RESTRICTED_CLIENTS = 5_000
 # The figures measured for the restricted member too, to compare with the same
 # request of an unrestricted one.
 RESTRICTED_CASES = ("first_page", "name_search", "number_search", "last_page")
-WORDS = [
-    "Boulangerie",
-    "Garage",
-    "Atelier",
-    "Studio",
-    "Pharmacie",
-    "Librairie",
-    "Menuiserie",
-    "Fromagerie",
-    "Imprimerie",
-    "Bistro",
-    "Consulting",
-    "Plomberie",
-    "Épicerie",
-    "Cabinet",
-]
-PLACES = [
-    "Marais",
-    "Lilas",
-    "Saint-Michel",
-    "Gare",
-    "Port",
-    "Alpes",
-    "Beaulieu",
-    "Montcalm",
-    "Lac",
-    "Riviera",
-    "Belleville",
-    "Mont-Royal",
-    "Côte",
-    "Lefèvre",
-    "Tremblay",
-    "Gagnon",
-]
 
 
 class Command(BaseCommand):
@@ -155,8 +122,8 @@ class Command(BaseCommand):
 
     def _time(self, web, url: str, n: int, name: str) -> tuple[float, float]:
         """(p50, p95) in ms of `n` requests after a warm-up, half of them htmx swaps."""
-        timings = [self._request(web, url, i % 2 == 1, name) for i in range(n + 3)][3:]
-        return statistics.median(timings), self._p95(timings)
+        timings = [request_ms(web, url, htmx=i % 2 == 1, name=name) for i in range(n + 3)][3:]
+        return statistics.median(timings), p95(timings)
 
     def _time_pair(self, first, second, url: str, n: int, name: str) -> tuple[float, float]:
         """p95 in ms of `n` requests of `first` and of `second` (after a warm-up),
@@ -164,25 +131,10 @@ class Command(BaseCommand):
         timings: tuple[list, list] = ([], [])
         for i in range(n + 3):
             for web, times in zip((first, second), timings, strict=True):
-                elapsed = self._request(web, url, i % 2 == 1, name)
+                elapsed = request_ms(web, url, htmx=i % 2 == 1, name=name)
                 if i >= 3:
                     times.append(elapsed)
-        return self._p95(timings[0]), self._p95(timings[1])
-
-    @staticmethod
-    def _request(web, url: str, htmx: bool, name: str) -> float:
-        """One request's time in ms; an htmx swap of the results when `htmx`."""
-        headers = {"HX-Request": "true", "HX-Target": "client-results"} if htmx else {}
-        start = time.perf_counter()
-        response = web.get(url, headers=headers)
-        elapsed = (time.perf_counter() - start) * 1000
-        assert response.status_code == 200, (name, response.status_code)
-        return elapsed
-
-    @staticmethod
-    def _p95(timings: list[float]) -> float:
-        timings = sorted(timings)
-        return timings[max(0, int(len(timings) * 0.95) - 1)]
+        return p95(timings[0]), p95(timings[1])
 
     def _restricted(self, firm, sample: Client) -> Membership:
         """A standard member restricted to assigned clients, leading none, assigned to

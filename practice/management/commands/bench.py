@@ -5,12 +5,19 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-BENCHMARKS = ["bench_clients", "bench_billing", "bench_imports"]
+BENCHMARKS = [
+    "bench_clients",
+    "bench_billing",
+    "bench_imports",
+    "bench_scale",
+    "bench_webhooks",
+]
 
 
 class Command(BaseCommand):
     help = (
-        "Run every app's benchmark (bench_clients, bench_billing, bench_imports) on "
+        "Run every benchmark (bench_clients, bench_billing, bench_imports, bench_scale, "
+        "bench_webhooks) on "
         "PostgreSQL. By default in a throwaway database created next to DATABASE_URL's."
     )
 

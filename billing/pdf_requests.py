@@ -1,0 +1,26 @@
+"""Asking for a statement's PDF: small statements are rendered in the request,
+larger ones by a background task while the page waits (R36)."""
+
+from django.conf import settings
+from django.db import transaction
+
+from billing import tasks
+from billing.models import Statement, StatementPdf
+from billing.pdf import statement_pdf_get, statement_pdf_pending, statement_pdf_render
+
+
+def statement_pdf_request(*, statement: Statement, language: str) -> StatementPdf:
+    """The statement's PDF in `language`: rendered (content set), or being rendered
+    in the background (content None). Idempotent."""
+    pdf = statement_pdf_get(statement=statement, language=language)
+    if pdf is not None and (pdf.content is not None or not pdf.error):
+        return pdf
+    if statement.line_count <= settings.STATEMENT_PDF_SYNC_LINES:
+        return statement_pdf_render(statement=statement, language=language)
+    pdf = statement_pdf_pending(statement=statement, language=language)
+    if pdf.error:
+        StatementPdf.objects.filter(firm=statement.firm_id, pk=pdf.pk).update(error="")
+        pdf.error = ""
+    firm_id, pk = statement.firm_id, statement.pk
+    transaction.on_commit(lambda: tasks.statement_pdf_render.delay(firm_id, pk, language))
+    return pdf

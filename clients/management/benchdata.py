@@ -1,0 +1,206 @@
+"""Bench data written by the database itself, and the timing helpers the list
+benchmarks share.
+
+`insert_clients` adds clients with one `INSERT ... SELECT` over `generate_series`
+(PostgreSQL): no Python object per row, so a million clients take about as long as
+the database needs to write them and their indexes. Names mix the same words as the
+Python generator of `bench_clients`, so the same searches find the same share of
+rows at every size."""
+
+import statistics
+import time
+
+from django.db import connection
+
+from clients.models import normalize_search
+
+WORDS = [
+    "Boulangerie",
+    "Garage",
+    "Atelier",
+    "Studio",
+    "Pharmacie",
+    "Librairie",
+    "Menuiserie",
+    "Fromagerie",
+    "Imprimerie",
+    "Bistro",
+    "Consulting",
+    "Plomberie",
+    "Épicerie",
+    "Cabinet",
+]
+PLACES = [
+    "Marais",
+    "Lilas",
+    "Saint-Michel",
+    "Gare",
+    "Port",
+    "Alpes",
+    "Beaulieu",
+    "Montcalm",
+    "Lac",
+    "Riviera",
+    "Belleville",
+    "Mont-Royal",
+    "Côte",
+    "Lefèvre",
+    "Tremblay",
+    "Gagnon",
+]
+
+# Row n of a firm: a business (6 in 10) named "<word> <place> <n>" or an individual
+# named "<place> <word> <n>"; 7 in 10 have a client number, 9 in 10 a lead
+# accountant, 1 in 10 is inactive. hashint(n, salt) is a cheap deterministic draw.
+_INSERT = """
+WITH rows AS (
+    SELECT n,
+           (hashint4(n) & 2147483647) AS h1,
+           (hashint4(n + 7919) & 2147483647) AS h2,
+           (hashint4(n + 104729) & 2147483647) AS h3
+    FROM generate_series(%(start)s, %(stop)s - 1) AS n
+), named AS (
+    SELECT n, h1, h2, h3,
+           h1 %% 10 < 6 AS business,
+           (%(words)s::text[])[1 + h2 %% %(nwords)s] AS word,
+           (%(places)s::text[])[1 + h3 %% %(nplaces)s] AS place,
+           (%(nwords_)s::text[])[1 + h2 %% %(nwords)s] AS nword,
+           (%(nplaces_)s::text[])[1 + h3 %% %(nplaces)s] AS nplace
+    FROM rows
+)
+INSERT INTO clients_client (
+    firm_id, client_type, display_name, company_name, first_name, last_name, email,
+    phone, address, notes, company_id, client_number, status, firm_is_primary_admin,
+    tax_preparation_status, tax_return_status, initial_billing, initial_plan_code,
+    billing, products_summary, search_name, created_at, updated_at, version,
+    lead_accountant_id
+)
+SELECT {firm},
+       CASE WHEN business THEN 'business' ELSE 'individual' END,
+       CASE WHEN business THEN word || ' ' || place ELSE place || ' ' || word END || ' ' || n,
+       CASE WHEN business THEN word || ' ' || place || ' ' || n ELSE '' END,
+       '', '', 'client' || n || '@bench.test',
+       '+33 1 ' || lpad((n %% 100)::text, 2, '0') || ' ' || lpad((n %% 97)::text, 2, '0'),
+       '', '',
+       '9' || lpad(({firm}::bigint * 100000000 + n)::text, 15, '0'),
+       CASE WHEN (h1 / 10) %% 10 < 7 THEN 'C' || lpad(n::text, 7, '0') END,
+       CASE WHEN (h2 / 16) %% 10 = 0 THEN 'inactive' ELSE 'active' END,
+       false, 'not_started', 'not_filed', 'none', '', 'none', '',
+       CASE WHEN business
+            THEN nword || ' ' || nplace || ' ' || n || ' ' || nword || ' ' || nplace || ' ' || n
+            ELSE nplace || ' ' || nword || ' ' || n END,
+       now(), now(), 1,
+       {lead}
+FROM named
+"""
+_LEAD = """CASE WHEN (h3 / 16) %% 10 < 9
+            THEN (%(members)s::bigint[])[1 + (h3 / 160) %% %(nmembers)s] END"""
+
+
+def _params(**extra) -> dict:
+    return {
+        "words": WORDS,
+        "places": PLACES,
+        "nwords_": [normalize_search(w) for w in WORDS],
+        "nplaces_": [normalize_search(p) for p in PLACES],
+        "nwords": len(WORDS),
+        "nplaces": len(PLACES),
+        **extra,
+    }
+
+
+def insert_clients(*, firm_id: int, member_ids: list[int], start: int, stop: int) -> None:
+    """Clients numbered start..stop-1 for the firm, led by its members, in one
+    statement per 500,000."""
+    sql = _INSERT.format(firm="%(firm)s", lead=_LEAD)
+    params = _params(firm=firm_id, members=member_ids, nmembers=len(member_ids))
+    with connection.cursor() as cursor:
+        for low in range(start, stop, 500_000):
+            cursor.execute(sql, {**params, "start": low, "stop": min(stop, low + 500_000)})
+
+
+def insert_firms(*, count: int, clients_each: int, prefix: str) -> None:
+    """`count` firms (slugs prefix-0, prefix-1, ...) of `clients_each` clients each,
+    the clients without a lead accountant: the neighbours of a measured firm."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO practice_firm (name, slug, country, currency, language, created_at,"
+            " billing_assigned_only) SELECT 'Neighbour ' || n, %(prefix)s || n, 'FR', 'EUR',"
+            " 'fr', now(), false FROM generate_series(0, %(count)s - 1) AS n",
+            {"prefix": f"{prefix}-", "count": count},
+        )
+        cursor.execute(
+            "SELECT min(id), max(id) FROM practice_firm WHERE slug LIKE %(like)s",
+            {"like": f"{prefix}-%"},
+        )
+        first, last = cursor.fetchone()
+        assert last - first == count - 1, "the firms' ids are not consecutive"
+        # Firm ids run first..first+count-1 (one INSERT, one sequence, nothing else
+        # inserting firms meanwhile); client n belongs to firm first + n / clients_each.
+        firm = f"({first} + n / {clients_each})"
+        sql = _INSERT.format(firm=firm, lead="NULL")
+        total = count * clients_each
+        for low in range(0, total, 1_000_000):
+            cursor.execute(sql, _params(start=low, stop=min(total, low + 1_000_000)))
+
+
+class indexes_dropped:  # noqa: N801 - used as a context manager
+    """Drop a table's secondary indexes (those not backing a constraint) for a bulk
+    load and build them again after it: building an index once is much faster than
+    maintaining it row by row."""
+
+    def __init__(self, table: str):
+        self.table = table
+        self.definitions: list[tuple[str, str]] = []
+
+    def __enter__(self):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x"
+                " JOIN pg_class i ON i.oid = x.indexrelid"
+                " WHERE x.indrelid = %s::regclass AND NOT EXISTS"
+                " (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
+                [self.table],
+            )
+            self.definitions = cursor.fetchall()
+            for name, _definition in self.definitions:
+                cursor.execute(f'DROP INDEX "{name}"')
+        return self
+
+    def __exit__(self, *exc):
+        with connection.cursor() as cursor:
+            cursor.execute("SET maintenance_work_mem = '512MB'")
+            for _name, definition in self.definitions:
+                cursor.execute(definition)
+        return False
+
+
+def analyze(*tables: str) -> None:
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"VACUUM ANALYZE {table}")
+
+
+def request_ms(web, url: str, *, htmx: bool = False, name: str = "") -> float:
+    """One request's time in ms; an htmx swap of the client list's results when `htmx`."""
+    headers = {"HX-Request": "true", "HX-Target": "client-results"} if htmx else {}
+    start = time.perf_counter()
+    response = web.get(url, headers=headers)
+    elapsed = (time.perf_counter() - start) * 1000
+    assert response.status_code == 200, (name or url, response.status_code)
+    return elapsed
+
+
+def p95(timings: list[float]) -> float:
+    ordered = sorted(timings)
+    return ordered[max(0, int(len(ordered) * 0.95) - 1)]
+
+
+def time_url(web, url: str, n: int, *, name: str = "", htmx: bool = True) -> list[float]:
+    """`n` timings in ms after 3 warm-up requests, every other one an htmx swap."""
+    timings = [request_ms(web, url, htmx=htmx and i % 2 == 1, name=name) for i in range(n + 3)]
+    return timings[3:]
+
+
+def p50_p95(timings: list[float]) -> tuple[float, float]:
+    return statistics.median(timings), p95(timings)
