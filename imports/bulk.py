@@ -40,14 +40,16 @@ def temp_tables_drop(*names: str) -> None:
 def copy_into(table: str, columns: list[str], rows: Iterable[tuple]) -> None:
     """Append `rows` (tuples in `columns` order) to `table`."""
     names = ", ".join(quote(column) for column in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        marks = ", ".join(["%s"] * len(columns))
-        statement = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"  # noqa: S608
+    if connection.vendor == "postgresql":
+        statement = f"COPY {quote(table)} ({names}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join(["%s"] * len(columns))
+    statement = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"  # noqa: S608
+    # One transaction for all, not one per row.
+    with transaction.atomic(), connection.cursor() as cursor:
         batch: list[tuple] = []
         for row in rows:
             batch.append(row)

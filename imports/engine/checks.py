@@ -84,7 +84,8 @@ def _decide(clients: str, params: list, *, names_table: bool) -> None:
     row on its own), then a company ID repeated among the rows that pass those, a
     number repeated anywhere in the file, and a number the client already has
     (unchanged). Names compare byte for byte, unless `names_table`, when
-    NAMES_TABLE lists the lines that differ even read loosely."""
+    NAMES_TABLE lists the lines that differ even read loosely. Repeats are found
+    by hashing (GROUP BY, IN), cheaper than sorting the file for each rule."""
     q = bulk.quote
     if names_table:
         names_join = f"LEFT JOIN {q(NAMES_TABLE)} n ON n.line = f.line"
@@ -103,21 +104,27 @@ def _decide(clients: str, params: list, *, names_table: bool) -> None:
             FROM {q(FILE_TABLE)} f
             LEFT JOIN ({clients}) c ON c.company_id = f.company_id AND f.company_id <> ''
             {names_join}
+        ), repeated_ids AS (
+            SELECT client_id FROM own WHERE own_reason = ''
+            GROUP BY client_id HAVING COUNT(*) > 1
+        ), repeated_numbers AS (
+            SELECT client_number FROM {q(FILE_TABLE)}
+            GROUP BY client_number HAVING COUNT(*) > 1
         ), counted AS (
             SELECT own.*,
-                   SUM(CASE WHEN own_reason = '' THEN 1 ELSE 0 END)
-                       OVER (PARTITION BY client_id) AS rows_of_client,
-                   COUNT(*) OVER (PARTITION BY client_number) AS rows_of_number
+                   own.client_id IN (SELECT client_id FROM repeated_ids) AS repeated_id,
+                   own.client_number IN (SELECT client_number FROM repeated_numbers)
+                       AS repeated_number
             FROM own
         )
         INSERT INTO {q(ROWS_TABLE)} ({columns})
         SELECT line, company_id, display_name, client_number, client_id, previous_number,
-               CASE WHEN own_reason <> '' OR rows_of_client > 1 OR rows_of_number > 1 THEN %s
+               CASE WHEN own_reason <> '' OR repeated_id OR repeated_number THEN %s
                     WHEN client_number = previous_number THEN %s
                     ELSE %s END,
                CASE WHEN own_reason <> '' THEN own_reason
-                    WHEN rows_of_client > 1 THEN 'duplicate_company_id'
-                    WHEN rows_of_number > 1 THEN 'duplicate_number'
+                    WHEN repeated_id THEN 'duplicate_company_id'
+                    WHEN repeated_number THEN 'duplicate_number'
                     ELSE '' END
         FROM counted
     """  # noqa: S608 - identifiers are the engine's own, values are parameters

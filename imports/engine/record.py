@@ -35,10 +35,9 @@ def _columns() -> str:
 
 def _decided_rows(job: ImportJob) -> str:
     columns = ", ".join(name for name, _kind in ROWS_COLUMNS)
-    # In the order of the index on (job, outcome, line): appended, not scattered.
     return (
         f"SELECT {int(job.firm_id)}, {int(job.pk)}, '', {columns}"  # noqa: S608
-        f" FROM {bulk.quote(ROWS_TABLE)} ORDER BY outcome, line"
+        f" FROM {bulk.quote(ROWS_TABLE)}"
     )
 
 
