@@ -77,7 +77,17 @@ def clients_sql(firm_id: int, membership: Membership | None) -> tuple[str, list]
     return sql, list(params)
 
 
-def _decide(clients: str, params: list, *, names_table: bool) -> None:
+def _company_ids_repeat() -> bool:
+    """Whether any company ID is given more than once in the file (rarely)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {bulk.quote(FILE_TABLE)}"  # noqa: S608
+            " GROUP BY company_id HAVING COUNT(*) > 1 LIMIT 1"
+        )
+        return cursor.fetchone() is not None
+
+
+def _decide(clients: str, params: list, *, names_table: bool, ids_repeat: bool) -> None:
     """Fill ROWS_TABLE with every row of the file, matched to its client and with
     its outcome (R26), the first rule it breaks winning: unknown company ID (or a
     client the runner may not reach), display name, empty or too long number (the
@@ -85,13 +95,23 @@ def _decide(clients: str, params: list, *, names_table: bool) -> None:
     number repeated anywhere in the file, and a number the client already has
     (unchanged). Names compare byte for byte, unless `names_table`, when
     NAMES_TABLE lists the lines that differ even read loosely. Repeats are found
-    by hashing (GROUP BY, IN), cheaper than sorting the file for each rule."""
+    by hashing (GROUP BY, then joins), cheaper than sorting the file per rule;
+    repeated company IDs are only looked for if `ids_repeat`."""
     q = bulk.quote
     if names_table:
         names_join = f"LEFT JOIN {q(NAMES_TABLE)} n ON n.line = f.line"
         name_differs = "n.line IS NOT NULL"
     else:
         names_join, name_differs = "", "c.display_name <> f.display_name"
+    if ids_repeat:
+        repeated_ids = """, repeated_ids AS (
+            SELECT client_id FROM own WHERE own_reason = ''
+            GROUP BY client_id HAVING COUNT(*) > 1
+        )"""
+        ids_join = "LEFT JOIN repeated_ids ri ON ri.client_id = own.client_id"
+        repeated_id = "ri.client_id IS NOT NULL"
+    else:
+        repeated_ids, ids_join, repeated_id = "", "", "1 = 0"
     bulk.temp_table_create(ROWS_TABLE, ROWS_COLUMNS)
     columns = ", ".join(name for name, _kind in ROWS_COLUMNS)
     sql = f"""
@@ -104,18 +124,15 @@ def _decide(clients: str, params: list, *, names_table: bool) -> None:
             FROM {q(FILE_TABLE)} f
             LEFT JOIN ({clients}) c ON c.company_id = f.company_id AND f.company_id <> ''
             {names_join}
-        ), repeated_ids AS (
-            SELECT client_id FROM own WHERE own_reason = ''
-            GROUP BY client_id HAVING COUNT(*) > 1
-        ), repeated_numbers AS (
+        ){repeated_ids}, repeated_numbers AS (
             SELECT client_number FROM {q(FILE_TABLE)}
             GROUP BY client_number HAVING COUNT(*) > 1
         ), counted AS (
-            SELECT own.*,
-                   own.client_id IN (SELECT client_id FROM repeated_ids) AS repeated_id,
-                   own.client_number IN (SELECT client_number FROM repeated_numbers)
-                       AS repeated_number
+            SELECT own.*, {repeated_id} AS repeated_id,
+                   rn.client_number IS NOT NULL AS repeated_number
             FROM own
+            {ids_join}
+            LEFT JOIN repeated_numbers rn ON rn.client_number = own.client_number
         )
         INSERT INTO {q(ROWS_TABLE)} ({columns})
         SELECT line, company_id, display_name, client_number, client_id, previous_number,
@@ -158,7 +175,8 @@ def _names_differing(firm_id: int) -> tuple[list[tuple[int]], bool]:
 def decide(job: ImportJob) -> None:
     """Decide every row of the staged file into ROWS_TABLE (see `_decide`)."""
     clients, params = clients_sql(job.firm_id, runner(job))
-    _decide(clients, params, names_table=False)
+    ids_repeat = _company_ids_repeat()
+    _decide(clients, params, names_table=False, ids_repeat=ids_repeat)
     mismatched, loose = _names_differing(job.firm_id)
     if loose:
         # Rare: a name differs only in case or spacing. Its row passes, which
@@ -166,7 +184,7 @@ def decide(job: ImportJob) -> None:
         bulk.temp_table_create(NAMES_TABLE, [("line", "int")])
         bulk.copy_into(NAMES_TABLE, ["line"], mismatched)
         bulk.analyze(NAMES_TABLE)
-        _decide(clients, params, names_table=True)
+        _decide(clients, params, names_table=True, ids_repeat=ids_repeat)
     bulk.temp_tables_drop(FILE_TABLE, NAMES_TABLE)
 
 
