@@ -156,10 +156,11 @@ class ImportRow(TenantModel):
     Holds the cells as read (for the error log), the client they matched, and
     the number the client had before (for the preview and for undo)."""
 
-    # Staging writes up to 100,000 rows at once: no per-row foreign-key checks
-    # (the staging transaction key-share-locks its job and firm instead, see
-    # engine.staging.stage), and no index on the job alone, since the composite
-    # indexes below all start with it. Deletions cascade through the ORM.
+    # An import writes up to 100,000 rows at once: no per-row foreign-key checks
+    # (the transaction that writes them key-share-locks the job and firm instead,
+    # see engine.staging.lock_job_and_firm), and no index on the job alone, since
+    # the composite indexes below all start with it. Deletions cascade through
+    # the ORM. Rows are read only once their job is finished (engine.record).
     firm = models.ForeignKey(
         "practice.Firm",
         on_delete=models.CASCADE,
@@ -178,8 +179,8 @@ class ImportRow(TenantModel):
     company_id = models.TextField(blank=True)
     display_name = models.TextField(blank=True)
     client_number = models.TextField(blank=True)
-    # No database constraint: staging 100,000 rows should not pay a foreign-key
-    # check each; the client is looked up in the same firm just before.
+    # No database constraint: writing 100,000 rows should not pay a foreign-key
+    # check each; the client is matched in the same firm in the same statement.
     client = models.ForeignKey(
         "clients.Client",
         null=True,

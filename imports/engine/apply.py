@@ -6,32 +6,42 @@ from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from clients.models import Client
-from imports.engine.checks import cascade, conflicts, fail_rows
+from imports import bulk
+from imports.engine.checks import cascade, conflicts
 from imports.models import ImportJob, ImportRow, RowOutcome
 from practice.models import Firm
 
+CHUNK_ROWS = 5_000
 
-def apply_numbers(*, firm: Firm, moving, target: str) -> None:
-    """Give each moving row's client its target number, never tripping the per-firm
-    unique constraint on the way: clients whose current number another moving row
-    wants are cleared first, then every target is set in one statement."""
-    client_ids = moving.values("client_id")
-    Client.objects.filter(
-        firm=firm, pk__in=client_ids, client_number__in=moving.values(target)
-    ).update(client_number=None)
-    targets_sql, params = (
-        moving.annotate(new_number=F(target))
-        .values("client_id", "new_number")
-        .query.sql_with_params()
-    )
-    table = connection.ops.quote_name(Client._meta.db_table)
+
+def apply_numbers(*, firm: Firm, moves: tuple[str, list], clear: list[int]) -> None:
+    """Give each client its new number in one statement. `moves` is SQL (and its
+    parameters) selecting (client_id, new_number); the clients in `clear` hold a
+    number another client takes and lose it first, so that no write trips the
+    per-firm unique constraint on the way."""
+    for start in range(0, len(clear), CHUNK_ROWS):
+        Client.objects.filter(firm=firm, pk__in=clear[start : start + CHUNK_ROWS]).update(
+            client_number=None
+        )
+    moves_sql, params = moves
+    table = bulk.quote(Client._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET client_number = m.new_number, version = version + 1,"  # noqa: S608
-            f" updated_at = %s FROM ({targets_sql}) m"
+            f" updated_at = %s FROM ({moves_sql}) m"
             f" WHERE {table}.id = m.client_id AND {table}.firm_id = %s",
             [timezone.now(), *params, firm.pk],
         )
+
+
+def _fail_rows(qs, ids: list[int], **fields) -> None:
+    for start in range(0, len(ids), CHUNK_ROWS):
+        qs.filter(pk__in=ids[start : start + CHUNK_ROWS]).update(**fields)
+
+
+def _sql(qs, *fields: str, **columns) -> tuple[str, list]:
+    sql, params = qs.annotate(**columns).values(*fields, *columns).query.sql_with_params()
+    return sql, list(params)
 
 
 def numbers_restore(*, firm: Firm, job: ImportJob) -> tuple[int, int]:
@@ -49,10 +59,12 @@ def numbers_restore(*, firm: Firm, job: ImportJob) -> tuple[int, int]:
         .exclude(current=F("client_number"))
         .values_list("pk", flat=True)
     )
-    fail_rows(rows, changed, undo="changed_since")
+    _fail_rows(rows, changed, undo="changed_since")
     moving = rows.filter(undo="")
-    taken = cascade(conflicts(moving, "previous_number", firm.pk))
-    fail_rows(rows, taken, undo="number_taken")
-    apply_numbers(firm=firm, moving=moving, target="previous_number")
+    targets = _sql(moving, m_id=F("pk"), m_client=F("client_id"), m_target=F("previous_number"))
+    taken, clear = cascade(conflicts(*targets, firm.pk))
+    _fail_rows(rows, taken, undo="number_taken")
+    moves = _sql(moving, "client_id", new_number=F("previous_number"))
+    apply_numbers(firm=firm, moves=moves, clear=clear)
     restored = moving.update(undo="restored")
     return restored, len(changed) + len(taken)

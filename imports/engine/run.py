@@ -5,11 +5,12 @@
 import logging
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from imports.engine import apply, checks, staging
+from imports import bulk
+from imports.engine import apply, checks, record, staging
 from imports.locks import firm_import_lock
 from imports.models import ImportJob, ImportMode, ImportRow, ImportStatus, RowOutcome
 from imports.parsing import ParseError
@@ -27,19 +28,21 @@ class ImportBusy(Exception):
 
 
 def _validate_and_apply(job: ImportJob) -> None:
-    """Apply the R26 rules that need the whole file, then apply every valid row
-    in this one transaction (all or none). Check-only runs stop before applying."""
+    """Decide every row's outcome over the whole file, then apply every valid
+    row and record them all, in this one transaction (all or none). Check-only
+    runs record the rows without applying them."""
     firm = job.firm
     with transaction.atomic():
         # Writing first takes SQLite's write lock before anything is read.
         staging.touch(job, progress=85)
-        rows = ImportRow.objects.filter(job=job)
-        candidates = rows.filter(outcome=RowOutcome.UPDATED)
-        checks.check_whole_file(rows=rows, candidates=candidates, firm_id=firm.pk)
-
-        if job.mode == ImportMode.IMPORT:
-            apply.apply_numbers(firm=firm, moving=candidates, target="client_number")
-        counts = dict(rows.values("outcome").annotate(n=Count("pk")).values_list("outcome", "n"))
+        staging.lock_job_and_firm(job)
+        bulk.large_work_memory()
+        checks.decide(job)
+        clear = checks.numbers_taken(job)
+        with record.rows_recorded(job):
+            if job.mode == ImportMode.IMPORT:
+                apply.apply_numbers(firm=firm, moves=checks.moves(), clear=clear)
+        counts = checks.counts()
         job.total_rows = sum(counts.values())
         job.updated_count = counts.get(RowOutcome.UPDATED, 0)
         job.unchanged_count = counts.get(RowOutcome.UNCHANGED, 0)
@@ -123,8 +126,17 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
         except Exception:
             logger.exception("Import %s failed.", job.pk)
             _fail(job, "error")
+        finally:
+            _drop_work_tables()
         job.refresh_from_db()
         return job
+
+
+def _drop_work_tables() -> None:
+    try:
+        bulk.temp_tables_drop(*checks.TEMP_TABLES)
+    except DatabaseError:
+        logger.warning("Could not drop the import's work tables.", exc_info=True)
 
 
 @dataclass

@@ -1,35 +1,26 @@
-"""Read a job's file into ImportRow rows, chunk by chunk, each matched to its
-client and checked against the rules a row breaks on its own (R26)."""
+"""Read a job's file, chunk by chunk, into a temporary table of this connection."""
 
-import json
 import time
-import unicodedata
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection
 from django.utils import timezone
 
-from clients.access import clients_reachable, reach_condition
 from clients.models import CLIENT_NUMBER_MAX_LENGTH, Client
-from imports.bulk import copy_rows
-from imports.models import ImportJob, ImportRow, RowOutcome
+from imports import bulk
+from imports.models import ImportJob, ImportRow
 from imports.parsing import CsvReader, ParseError, read_ahead
-from practice.models import Firm, Membership
+from practice.models import Firm
 
 CHUNK_ROWS = 5_000
-FAILED, UPDATED = str(RowOutcome.FAILED), str(RowOutcome.UPDATED)
-STAGED_COLUMNS = [
-    "firm_id",
-    "job_id",
-    "line",
-    "company_id",
-    "display_name",
-    "client_number",
-    "client_id",
-    "previous_number",
-    "outcome",
-    "reason",
-    "undo",
+# The file's rows as read, each with the first rule it breaks on its own.
+FILE_TABLE = "import_file"
+FILE_COLUMNS = [
+    ("line", "int"),
+    ("company_id", "code"),
+    ("display_name", "text"),
+    ("client_number", "code"),
+    ("own_reason", "text"),
 ]
 PROGRESS_SECONDS = 1.0
 
@@ -39,104 +30,27 @@ def touch(job: ImportJob, **fields) -> None:
     ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now(), **fields)
 
 
-def _same_name(a: str, b: str) -> bool:
-    if a == b:
-        return True
-
-    def norm(text: str) -> str:
-        return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
-
-    return norm(a) == norm(b)
-
-
-def _row_reason(row, client) -> str:
-    """The first R26 rule a row breaks on its own, or ""."""
-    if client is None:
-        return "unknown_company_id"
-    if not _same_name(row.display_name, client[1]):
-        return "name_mismatch"
-    if not row.client_number:
-        return "empty_number"
-    if len(row.client_number) > CLIENT_NUMBER_MAX_LENGTH:
-        return "too_long"
-    return ""
-
-
-def clients_by_company_id(firm_id: int, company_ids: set[str]) -> dict[str, tuple]:
-    """company ID -> (pk, display name, client number) for one chunk of rows."""
-    company_ids.discard("")
-    if connection.vendor == "postgresql":
-        # One parameter instead of thousands: much cheaper to send and plan. Sent
-        # as JSON, which is several times cheaper to encode than a list parameter.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT company_id, id, display_name, client_number FROM {Client._meta.db_table}"  # noqa: S608
-                " WHERE firm_id = %s"
-                " AND company_id = ANY(ARRAY(SELECT jsonb_array_elements_text(%s::jsonb)))",
-                [firm_id, json.dumps(list(company_ids))],
-            )
-            rows = cursor.fetchall()
-    else:
-        rows = Client.objects.filter(firm_id=firm_id, company_id__in=company_ids).values_list(
-            "company_id", "pk", "display_name", "client_number"
-        )
-    return {company_id: (pk, name, number) for company_id, pk, name, number in rows}
-
-
-def _runner(job: ImportJob) -> Membership | None:
-    """The member who runs the import when their client access is restricted (R30)."""
-    membership = (
-        Membership.objects.filter(firm=job.firm_id, user=job.created_by_id)
-        .select_related("firm")
-        .first()
-    )
-    if membership is None or reach_condition(membership) is None:
-        return None
-    return membership
-
-
-def _reachable_only(clients: dict, membership: Membership | None) -> dict:
-    """A client the runner may not reach is as unknown as a missing company ID."""
-    if membership is None or not clients:
-        return clients
-    pks = [client[0] for client in clients.values()]
-    reachable = set(
-        clients_reachable(membership=membership).filter(pk__in=pks).values_list("pk", flat=True)
-    )
-    return {key: client for key, client in clients.items() if client[0] in reachable}
-
-
-def _stage_chunk(job: ImportJob, chunk: list, runner: Membership | None = None) -> None:
-    clients = clients_by_company_id(job.firm_id, {row.company_id for row in chunk})
-    clients = _reachable_only(clients, runner)
-    firm_id, job_id = job.firm_id, job.pk
-    staged = []
-    append = staged.append
-    for row in chunk:
-        client = clients.get(row.company_id)
-        reason = _row_reason(row, client)
-        append(
-            (
-                firm_id,
-                job_id,
-                row.line,
-                row.company_id,
-                row.display_name,
-                row.client_number,
-                client[0] if client else None,
-                client[2] if client else None,
-                FAILED if reason else UPDATED,
-                reason,
-                "",
-            )
-        )
-    copy_rows(ImportRow, STAGED_COLUMNS, staged)
+def _file_rows(chunk: list):
+    """A chunk of parsed rows as the file table's tuples: the number's own rules
+    (R26: empty, over 100 characters) are checked here, the rest in SQL."""
+    longest = CLIENT_NUMBER_MAX_LENGTH
+    for line, company_id, name, number in chunk:
+        if not number:
+            reason = "empty_number"
+        elif len(number) > longest:
+            reason = "too_long"
+        else:
+            reason = ""
+        yield line, company_id, name, number, reason
 
 
 def stage(job: ImportJob) -> None:
-    """Read the file into ImportRow rows, chunk by chunk, matching each to its client."""
+    """Read the job's file into this connection's file table, chunk by chunk,
+    reporting progress as it goes. Nothing is matched or written for good yet:
+    that happens in one transaction afterwards (engine.checks, engine.apply)."""
     ImportRow.objects.filter(job=job).delete()
-    runner = _runner(job)
+    bulk.temp_table_create(FILE_TABLE, FILE_COLUMNS)
+    columns = [name for name, _kind in FILE_COLUMNS]
     max_rows = settings.IMPORT_MAX_ROWS
     try:
         stream = job.file.open("rb")
@@ -150,43 +64,35 @@ def stage(job: ImportJob) -> None:
         fmt = reader.format
         touch(job, encoding=fmt.encoding, delimiter=fmt.delimiter, language=fmt.language)
         total = 0
-        committed_at = None
-        more = True
+        reported_at = None
         with read_ahead(reader, CHUNK_ROWS, depth=1) as chunks:
-            while more:
-                # Each commit waits for a disk flush: report progress after the first
-                # chunk, then about once a second rather than after every chunk. The
-                # staged rows need no durability of their own (a re-run starts over).
-                more = False
-                with transaction.atomic():
-                    _lock_job_and_firm(job)
-                    for chunk in chunks:
-                        total += len(chunk)
-                        if total > max_rows:
-                            raise ParseError("too_many_rows")
-                        _stage_chunk(job, chunk, runner)
-                        progress = 5 + int(75 * min(reader.bytes_read() / size, 1))
-                        touch(job, progress=progress, total_rows=total)
-                        now = time.monotonic()
-                        if committed_at is None or now - committed_at >= PROGRESS_SECONDS:
-                            committed_at = now
-                            more = True
-                            break
+            for chunk in chunks:
+                total += len(chunk)
+                if total > max_rows:
+                    raise ParseError("too_many_rows")
+                bulk.copy_into(FILE_TABLE, columns, _file_rows(chunk))
+                # Each progress report waits for a disk flush (the temporary
+                # table's rows do not): report after the first chunk, then about
+                # once a second rather than after every chunk.
+                now = time.monotonic()
+                if reported_at is None or now - reported_at >= PROGRESS_SECONDS:
+                    reported_at = now
+                    progress = 5 + int(75 * min(reader.bytes_read() / size, 1))
+                    touch(job, progress=progress, total_rows=total)
+        touch(job, progress=80, total_rows=total)
         reader.detach()
     finally:
         stream.close()
+    bulk.analyze(FILE_TABLE)
     if connection.vendor == "postgresql":
-        # Fresh statistics keep the whole-file checks on index lookups and hash
-        # joins: the rows were just written, and clients may have been created in
-        # bulk since autovacuum last looked (stale figures turn the number lookups
-        # into a scan of the whole table per row).
+        # Clients may have been created in bulk since autovacuum last looked:
+        # stale figures turn the whole-file joins into the wrong plans.
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {ImportRow._meta.db_table}")
             if _statistics_stale(cursor, Client._meta.db_table):
                 cursor.execute(f"ANALYZE {Client._meta.db_table}")
 
 
-def _lock_job_and_firm(job: ImportJob) -> None:
+def lock_job_and_firm(job: ImportJob) -> None:
     """What ImportRow's foreign keys would check for every row, done once: the
     job and its firm exist, and stay until this transaction ends."""
     if connection.vendor != "postgresql":

@@ -8,7 +8,7 @@ from clients.selectors import client_history
 from imports.models import ImportStatus
 from practice.models import ActivityEvent
 from tests.clients.factories import ClientFactory
-from tests.imports.factories import csv_bytes, numbers_of, rows_of
+from tests.imports.factories import ImportJobFactory, csv_bytes, numbers_of, rows_of
 
 pytestmark = pytest.mark.django_db
 
@@ -195,12 +195,27 @@ def test_r26_numbers_are_per_firm(make_clients, run_import, other_firm):
 
 
 def test_r26_company_id_lookup_filters_by_firm_even_without_a_scope(firm, other_firm):
-    """The lookup of a chunk's company IDs names the firm in the query itself, so a
-    file listing another firm's company ID never matches, whatever the scope."""
-    from imports.engine.staging import clients_by_company_id
+    """The join of the file's company IDs with the clients names the firm in the
+    query itself, so a file listing another firm's company ID never matches,
+    whatever the scope."""
+    from django.db import connection
+
+    from imports import bulk
+    from imports.engine import checks, staging
 
     with scopes_disabled():
         ours = ClientFactory(firm=firm)
         theirs = ClientFactory(firm=other_firm)
-        found = clients_by_company_id(firm.pk, {ours.company_id, theirs.company_id})
-    assert set(found) == {ours.company_id}
+        job = ImportJobFactory(firm=firm)
+        bulk.temp_table_create(staging.FILE_TABLE, staging.FILE_COLUMNS)
+        bulk.copy_into(
+            staging.FILE_TABLE,
+            [name for name, _kind in staging.FILE_COLUMNS],
+            [(2, ours.company_id, "a", "1", ""), (3, theirs.company_id, "b", "2", "")],
+        )
+        checks.decide(job)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT line, client_id, reason FROM {checks.ROWS_TABLE} ORDER BY line")
+            found = cursor.fetchall()
+        bulk.temp_tables_drop(*checks.TEMP_TABLES)
+    assert found == [(2, ours.pk, "name_mismatch"), (3, None, "unknown_company_id")]
