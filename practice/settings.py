@@ -58,11 +58,14 @@ INSTALLED_APPS = [
     "subscriptions",
     "billing",
     "imports",
+    "ninja",
+    "api",
 ]
 
 MIDDLEWARE = [
     "practice.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "api.middleware.ApiProblemMiddleware",
     "practice.uploads.UploadGateMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -263,6 +266,12 @@ CELERY_BEAT_SCHEDULE["imports-requeue-stale"] = {
     "schedule": 60.0,
 }
 
+# The API (/api/v1/): requests per token per window (429 past them), the largest
+# JSON body (the CSV upload takes IMPORT_MAX_BYTES).
+API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "600"))
+API_RATE_WINDOW = int(os.environ.get("API_RATE_WINDOW", "60"))
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(256 * 1024)))
+
 # Security. Production (DEBUG off) turns on HTTPS-only cookies, HSTS and redirects.
 SECURE = env_bool("SECURE", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -345,6 +354,8 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
     "practice.accounts.middleware.PrivateNoStoreMiddleware",
 )
+# The API's gate comes last: it sets the firm and membership from the token.
+MIDDLEWARE.append("api.middleware.ApiGateMiddleware")
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",

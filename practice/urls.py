@@ -90,6 +90,7 @@ urlpatterns = [
     path("portal/join/<str:token>/", link_views.portal_join, name="portal_join"),
     path("portal/<int:company_pk>/", include(("clients.companies.urls", "portal"))),
     path("connect/<str:token>/", link_views.accountant_invitation, name="accountant_invitation"),
+    path("api/v1/", include(("api.urls", "api"))),
     path("admin/login/", account_views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
 ]
