@@ -4,6 +4,7 @@ Endpoints live in api/endpoints/ (one module per resource) and call the same
 services and selectors as the pages. Everything an endpoint raises becomes a
 problem+json (api.problems); the OpenAPI document lists those answers too."""
 
+import json
 import logging
 
 from django.core.exceptions import PermissionDenied
@@ -14,6 +15,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import Swagger
+from ninja.parser import Parser
 from ninja.security import HttpBearer
 
 from api import problems
@@ -60,6 +62,17 @@ class TokenAuth(HttpBearer):
         return getattr(request, "api_token", None)
 
 
+class JsonParser(Parser):
+    """Bodies are JSON: another media type is refused with 415, unreadable JSON
+    with 400 (ninja turns any parser error into 400; its cause is kept)."""
+
+    def parse_body(self, request):
+        media = request.META.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
+        if media != "application/json" and not (media.endswith("+json") and "/" in media):
+            raise problems.ApiProblem(415, code="unsupported_media_type")
+        return json.loads(request.body)
+
+
 class LedgerlyAPI(NinjaAPI):
     _documents: dict = {}
 
@@ -81,6 +94,7 @@ api = LedgerlyAPI(
     description=DESCRIPTION,
     urls_namespace="api",
     auth=TokenAuth(),
+    parser=JsonParser(),
     docs=Docs(settings={"persistAuthorization": False, "defaultModelsExpandDepth": 0}),
 )
 
@@ -119,6 +133,8 @@ def _not_authenticated(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
+    if isinstance(exc.__cause__, problems.ApiProblem):
+        return _api_problem(request, exc.__cause__)
     if exc.status_code == 400:
         # ninja's "Cannot parse request body".
         return problems.problem(400, _("The request body is not valid JSON."), code="bad_json")

@@ -62,7 +62,10 @@ def document(schema: dict) -> dict:
     components = schema.setdefault("components", {})
     components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     problem_ref = {"$ref": "#/components/schemas/Problem"}
-    headers = {name: {"description": text, "schema": {"type": "integer"}} for name, text in RATE_HEADERS.items()}
+    headers = {
+        name: {"description": text, "schema": {"type": "integer"}}
+        for name, text in RATE_HEADERS.items()
+    }
     for path, methods in schema.get("paths", {}).items():
         for method, operation in methods.items():
             responses = operation.setdefault("responses", {})

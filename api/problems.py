@@ -105,7 +105,9 @@ def as_problem(response):
     status and the headers that matter: Allow, Retry-After)."""
     if response.status_code < 400 or is_problem(response):
         return response
-    headers = {name: response[name] for name in ("Allow", "Retry-After") if response.has_header(name)}
+    headers = {
+        name: response[name] for name in ("Allow", "Retry-After") if response.has_header(name)
+    }
     return problem(response.status_code, headers=headers)
 
 
@@ -157,7 +159,9 @@ def input_errors(errors: list[dict]) -> list[dict]:
         except (KeyError, TypeError, ValueError):
             message = str(error.get("msg", ""))
         loc = [str(part) for part in error.get("loc", ())]
-        if loc[:2] in (["body", "body"], ["body", "query"]):
+        if loc and loc[0] in ("file", "form"):
+            loc[0] = "body"  # a multipart body
+        if loc[:2] == ["body", "body"]:
             del loc[1]  # the parameter's own name adds nothing
         result.append({"loc": loc, "message": message, "type": kind})
     return result
@@ -171,4 +175,6 @@ def service_errors(exc) -> list[dict]:
             for name, messages in exc.message_dict.items()
             for message in messages
         ]
-    return [{"loc": ["body"], "message": str(message), "type": "invalid"} for message in exc.messages]
+    return [
+        {"loc": ["body"], "message": str(message), "type": "invalid"} for message in exc.messages
+    ]

@@ -2,6 +2,7 @@ from allauth.account import views as allauth_views
 from django.contrib import admin
 from django.urls import include, path
 
+from api import token_views
 from clients import access_views
 from clients.companies import link_views
 from practice import activity_views, views
@@ -42,6 +43,13 @@ firm_patterns = [
     path("activity/export.csv", activity_views.activity_export, name="activity_export"),
     path("settings/", views.firm_settings, name="firm_settings"),
     path("settings/billing/", views.billing_profile, name="billing_profile"),
+    path("settings/api-tokens/", token_views.api_tokens, name="api_tokens"),
+    path("settings/api-tokens/all/", token_views.api_tokens_firm, name="api_tokens_firm"),
+    path(
+        "settings/api-tokens/<int:token_id>/revoke/",
+        token_views.api_token_revoke,
+        name="api_token_revoke",
+    ),
     path("clients/", include(("clients.urls", "clients"))),
     path("subscriptions/", include(("subscriptions.urls", "subscriptions"))),
     path("billing/", include(("billing.urls", "billing"))),

@@ -55,9 +55,7 @@ def activity_list(request, query: Query[ActivityQuery]):
     actor_id = None
     if query.person_id is not None:
         try:
-            person = selectors.access_member_by_id(
-                firm=request.firm, membership_id=query.person_id
-            )
+            person = selectors.access_member_by_id(firm=request.firm, membership_id=query.person_id)
         except Http404:
             raise _invalid("person_id", _("Choose a member of this firm's team.")) from None
         actor_id = person.user_id

@@ -10,7 +10,13 @@ from ninja import Header, Query, Router, Status
 
 from api.cursors import cursor_dump, cursor_load
 from api.problems import ApiProblem, service_errors
-from api.schemas.clients import ClientCreate, ClientListQuery, ClientOut, ClientPageOut, ClientUpdate
+from api.schemas.clients import (
+    ClientCreate,
+    ClientListQuery,
+    ClientOut,
+    ClientPageOut,
+    ClientUpdate,
+)
 from clients import access, selectors, services
 from clients.models import BillingChoice, Client, ClientStatus
 from practice import selectors as practice_selectors
@@ -145,8 +151,10 @@ def client_create(request, body: ClientCreate, response: HttpResponse):
     """Add a client (R4) with its subscription choice: wholesale only now (R5)."""
     data = body.model_dump()
     billing, plan_code = data.pop("billing"), data.pop("plan_code").strip()
-    if billing != BillingChoice.NONE and not plan_code and plan_choices_for_new_client(
-        firm=request.firm
+    if (
+        billing != BillingChoice.NONE
+        and not plan_code
+        and plan_choices_for_new_client(firm=request.firm)
     ):
         raise ApiProblem(
             422,

@@ -10,7 +10,6 @@ from api.problems import ApiProblem
 from api.schemas.imports import ImportJobOut, ImportListQuery, ImportPageOut
 from imports import selectors, services
 from imports.models import ImportJob, ImportMode
-from practice.uploads import too_large_message, upload_refused
 from practice.web import csv_response
 
 router = Router()
@@ -87,8 +86,6 @@ def import_create(request, file: File[UploadedFile], mode: Form[ImportMode] = Im
     UTF-8 or Windows-1252, comma or semicolon. A file over IMPORT_MAX_BYTES or
     IMPORT_MAX_ROWS, or that can't be read, is refused (413, 422) before any
     work. The job runs in the background: follow it at its address."""
-    if upload_refused(request):
-        raise ApiProblem(413, too_large_message(), code="too_large")
     try:
         job = services.import_job_create(
             firm=request.firm, upload=file, mode=mode, by=request.membership
@@ -97,7 +94,9 @@ def import_create(request, file: File[UploadedFile], mode: Form[ImportMode] = Im
         raise ApiProblem(
             422,
             code="invalid_file",
-            errors=[{"loc": ["body", "file"], "message": m, "type": "invalid"} for m in exc.messages],
+            errors=[
+                {"loc": ["body", "file"], "message": m, "type": "invalid"} for m in exc.messages
+            ],
         ) from None
     return Status(202, job_data(job))
 
@@ -148,4 +147,3 @@ def import_undo(request, job_id: int):
     except ValidationError as exc:
         raise _conflict(exc) from None
     return job_data(selectors.access_import_job_by_id(firm=request.firm, job_id=job.pk))
-

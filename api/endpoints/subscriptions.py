@@ -13,7 +13,6 @@ from api.schemas.billing import (
     PlanMove,
     SubscriptionDetailOut,
     SubscriptionListQuery,
-    SubscriptionOut,
     SubscriptionPageOut,
 )
 from clients import access

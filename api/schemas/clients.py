@@ -49,11 +49,15 @@ class ClientOut(Schema):
 
 class ClientPageOut(Schema):
     items: list[ClientOut]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at the end.")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )
 
 
 class ClientListQuery(Schema):
-    q: str = Field("", max_length=200, description="Name (contains) or client number (starts with).")
+    q: str = Field(
+        "", max_length=200, description="Name (contains) or client number (starts with)."
+    )
     type: ClientType | None = Field(None, description="Only clients of this type.")
     lead: str = Field(
         "",

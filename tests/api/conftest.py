@@ -1,7 +1,7 @@
 """API fixtures: tokens and a client that sends them.
 
-    token_for(membership, scope="read_write", days=30) -> the token text
-    api(token) -> a Django test client whose requests carry `Authorization: Bearer <token>`
+token_for(membership, scope="read_write", days=30) -> the token text
+api(token) -> a Django test client whose requests carry `Authorization: Bearer <token>`
 """
 
 import json
