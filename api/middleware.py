@@ -12,6 +12,8 @@ counts the request against the token's rate limit (429 with Retry-After), sets
 endpoint inside the firm's scope. The OpenAPI document and the docs page need
 no token."""
 
+import re
+
 from django.conf import settings
 from django.urls import Resolver404, resolve
 from django.utils import translation
@@ -116,6 +118,16 @@ class ApiGateMiddleware:
             return problems.problem(
                 403, _("This token is read only: it can't change anything."), code="read_only"
             )
+        unknown = _unknown_query_parameters(request, match)
+        if unknown:
+            return problems.problem(
+                422,
+                code="invalid",
+                errors=[
+                    {"loc": ["query", name], "message": message, "type": "extra_forbidden"}
+                    for name, message in unknown
+                ],
+            )
         quota = rate_take(token.pk)
         if quota.exceeded:
             return problems.problem(429, code="rate_limited", headers=quota.headers())
@@ -130,6 +142,26 @@ class ApiGateMiddleware:
         for name, value in quota.headers().items():
             response[name] = value
         return response
+
+
+_ROUTE_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def _unknown_query_parameters(request, match) -> list[tuple[str, str]]:
+    """Query parameters the operation does not declare: refused, not ignored,
+    so a misspelt filter is noticed."""
+    if not request.GET:
+        return []
+    from api.main import api
+    from api.openapi import query_names
+
+    path = "/" + _ROUTE_PARAMETER.sub(r"{\1}", match.route)
+    declared = query_names(api.get_openapi_schema(path_prefix=API_PREFIX + "v1/"))
+    known = declared.get((request.method.lower(), path))
+    if known is None:
+        return []
+    message = _("This parameter is not accepted here.")
+    return [(name, message) for name in request.GET if name not in known]
 
 
 def _bearer(request) -> str:

@@ -86,3 +86,14 @@ def document(schema: dict) -> dict:
                     }
                 responses[status] = answer
     return schema
+
+
+def query_names(schema: dict) -> dict[tuple[str, str], set[str]]:
+    """(method, path) -> the query parameters the operation declares."""
+    names = {}
+    for path, methods in schema.get("paths", {}).items():
+        for method, operation in methods.items():
+            names[(method, path)] = {
+                p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"
+            }
+    return names

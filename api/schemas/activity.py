@@ -3,7 +3,7 @@ import datetime
 from ninja import Schema
 from pydantic import Field
 
-from api.schemas.common import DEFAULT_LIMIT, MAX_LIMIT
+from api.schemas.common import DEFAULT_LIMIT, MAX_LIMIT, Day
 from practice.models import ClientAccess, Role
 
 
@@ -37,8 +37,8 @@ class EventPageOut(Schema):
 
 class ActivityQuery(Schema):
     person_id: int | None = Field(None, description="A team member's id (see /team).")
-    start: datetime.date | None = Field(None, description="From this day (inclusive).")
-    end: datetime.date | None = Field(None, description="Up to this day (inclusive).")
+    start: Day | None = Field(None, description="From this day (inclusive).")
+    end: Day | None = Field(None, description="Up to this day (inclusive).")
     cursor: str = Field("", max_length=2000)
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 

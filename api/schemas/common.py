@@ -1,9 +1,13 @@
 """What the schemas of every resource share."""
 
+import datetime
+import re
+from typing import Annotated
+
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from ninja import Schema
-from pydantic import ConfigDict
+from pydantic import BeforeValidator, ConfigDict
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -30,3 +34,16 @@ def email_or_blank(value: str) -> str:
         except ValidationError:
             raise ValueError("Enter a valid e-mail address.") from None
     return value
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value):
+    """A day as YYYY-MM-DD only (pydantic alone would read 0 as 1 January 1970)."""
+    if isinstance(value, datetime.date) or (isinstance(value, str) and _ISO_DAY.fullmatch(value)):
+        return value
+    raise ValueError("Enter a date as YYYY-MM-DD.")
+
+
+Day = Annotated[datetime.date, BeforeValidator(_iso_day)]

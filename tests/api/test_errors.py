@@ -122,3 +122,11 @@ def test_a_server_error_is_a_problem_too(writer, monkeypatch, make_client):
     assert response.status_code == 500
     body = problem_of(response)
     assert body["code"] == "server_error" and "boom" not in body["detail"]
+
+
+def test_unknown_query_parameters_get_422(writer):
+    response = writer.get("/api/v1/clients", data={"serach": "garage"})
+    assert response.status_code == 422
+    assert problem_of(response)["errors"][0]["loc"] == ["query", "serach"]
+    assert writer.get("/api/v1/team", data={"page": "2"}).status_code == 422
+    assert writer.get("/api/v1/clients", data={"q": "garage"}).status_code == 200
