@@ -34,4 +34,3 @@ def subscriptions_page(
         .prefetch_related("product__prices")[: size + 1]
     )
     return rows[:size], len(rows) > size
-

@@ -130,3 +130,31 @@ def test_unknown_query_parameters_get_422(writer):
     assert problem_of(response)["errors"][0]["loc"] == ["query", "serach"]
     assert writer.get("/api/v1/team", data={"page": "2"}).status_code == 422
     assert writer.get("/api/v1/clients", data={"q": "garage"}).status_code == 200
+
+
+def test_the_wsgi_layer_answers_an_api_body_over_the_request_limit_with_a_problem(settings):
+    import io
+    import json
+
+    from practice.uploads import RequestSizeLimit
+
+    settings.REQUEST_MAX_BYTES = 1024
+
+    def app(environ, start_response):
+        raise AssertionError("the application must not be reached")
+
+    answer = {}
+    chunks = RequestSizeLimit(app)(
+        {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": "/api/v1/imports",
+            "CONTENT_LENGTH": str(10 * 1024 * 1024),
+            "HTTP_ACCEPT_LANGUAGE": "en",
+            "wsgi.input": io.BytesIO(b""),
+        },
+        lambda status, headers: answer.update(status=status, headers=dict(headers)),
+    )
+    body = json.loads(b"".join(chunks))
+    assert answer["status"].startswith("413")
+    assert answer["headers"]["Content-Type"] == "application/problem+json"
+    assert body["status"] == 413 and body["code"] == "too_large" and body["detail"]
