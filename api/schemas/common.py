@@ -9,7 +9,7 @@ from django.core.validators import validate_email
 from ninja import Schema
 from pydantic import BeforeValidator, ConfigDict
 
-DEFAULT_LIMIT = 100
+DEFAULT_LIMIT = 500
 MAX_LIMIT = 1000
 
 

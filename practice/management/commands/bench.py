@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-BENCHMARKS = ["bench_clients", "bench_billing", "bench_imports"]
+BENCHMARKS = ["bench_clients", "bench_api", "bench_billing", "bench_imports"]
 
 
 class Command(BaseCommand):
