@@ -2,15 +2,16 @@
 skip the per-row schema check (their conformance is what the tests check)."""
 
 from django.http import HttpResponse
+from ninja.renderers import JSONRenderer
+
+RENDERER = JSONRenderer()
 
 
 def json_response(request, data, *, status: int = 200) -> HttpResponse:
-    from api.main import api
-
     return HttpResponse(
-        api.renderer.render(request, data, response_status=status),
+        RENDERER.render(request, data, response_status=status),
         status=status,
-        content_type=f"{api.renderer.media_type}; charset={api.renderer.charset}",
+        content_type=f"{RENDERER.media_type}; charset={RENDERER.charset}",
     )
 
 

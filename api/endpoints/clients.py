@@ -248,7 +248,9 @@ def client_create(request, body: ClientCreate, response: HttpResponse):
         )
     except ValidationError as exc:
         raise _refused(exc, RENAMES) from None
-    client = access.access_client_by_id(membership=request.membership, client_id=client.pk)
+    # The new client as saved, subscription choice applied (a restricted member
+    # who does not lead it may not reach it afterwards, but sees what they created).
+    client.refresh_from_db()
     response["Location"] = request.build_absolute_uri(f"{request.path.rstrip('/')}/{client.pk}")
     return Status(201, _tagged(response, client))
 
@@ -317,16 +319,14 @@ def client_update(
         ) from None
     except ValidationError as exc:
         raise _refused(exc, RENAMES) from None
-    client = access.access_client_by_id(membership=request.membership, client_id=client.pk)
     return _tagged(response, client)
 
 
 def _set_status(request, client_id: int, status: str, response: HttpResponse) -> dict:
     client = access.access_client_by_id(membership=request.membership, client_id=client_id)
-    services.client_set_status(
+    client = services.client_set_status(
         firm=request.firm, client=client, by=request.membership, status=status
     )
-    client = access.access_client_by_id(membership=request.membership, client_id=client_id)
     return _tagged(response, client)
 
 

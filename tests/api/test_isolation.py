@@ -181,3 +181,11 @@ def test_r31_a_restricted_members_lists_hold_only_their_clients(restricted, toke
     assert by_client.status_code == 404
     subscriptions = client.get("/api/v1/subscriptions").json()["items"]
     assert [s["client_id"] for s in subscriptions] == [objects["assigned"]["client_id"]]
+
+
+def test_r30_a_restricted_member_sees_the_client_they_create(restricted, token_for, api):
+    member, _objects = restricted
+    client = api(token_for(member))
+    created = client.post("/api/v1/clients", {"display_name": "Mine now"})
+    assert created.status_code == 201 and created.json()["display_name"] == "Mine now"
+    assert client.get(f"/api/v1/clients/{created.json()['id']}").status_code == 404
