@@ -145,6 +145,7 @@ class ApiGateMiddleware:
 
 
 _ROUTE_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
+_DECLARED: dict = {}
 
 
 def _unknown_query_parameters(request, match) -> list[tuple[str, str]]:
@@ -155,9 +156,10 @@ def _unknown_query_parameters(request, match) -> list[tuple[str, str]]:
     from api.main import api
     from api.openapi import query_names
 
+    if not _DECLARED:
+        _DECLARED.update(query_names(api.get_openapi_schema(path_prefix=API_PREFIX + "v1/")))
     path = "/" + _ROUTE_PARAMETER.sub(r"{\1}", match.route)
-    declared = query_names(api.get_openapi_schema(path_prefix=API_PREFIX + "v1/"))
-    known = declared.get((request.method.lower(), path))
+    known = _DECLARED.get((request.method.lower(), path))
     if known is None:
         return []
     message = _("This parameter is not accepted here.")

@@ -38,11 +38,9 @@ def rate_take(token_id: int) -> Quota:
     now = time.time()
     start = int(now // window) * window
     key = f"api-rate:{token_id}:{start}"
-    cache.add(key, 0, timeout=window + 5)
     try:
         count = cache.incr(key)
-    except ValueError:  # the entry expired between add and incr
-        cache.set(key, 1, timeout=window + 5)
-        count = 1
+    except ValueError:  # the window's first request (or two at once: add decides)
+        count = 1 if cache.add(key, 1, timeout=window + 5) else cache.incr(key)
     reset = max(1, math.ceil(start + window - now))
     return Quota(limit=limit, remaining=limit - count, reset=reset)
