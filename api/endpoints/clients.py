@@ -164,7 +164,7 @@ RENAMES = {"lead_accountant": "lead_accountant_id", "initial_plan_code": "plan_c
 def client_list(request, query: Query[ClientListQuery]):
     """The clients the token's member reaches (R30, R31), with the list page's
     filters, search and sort; active clients only unless `inactive=true`."""
-    lead = query.lead
+    q, lead = query.q or "", query.lead or ""
     if lead and lead != "none":
         leads = {str(m.pk) for m in selectors.lead_accountant_choices(firm=request.firm)}
         if lead not in leads:
@@ -180,12 +180,12 @@ def client_list(request, query: Query[ClientListQuery]):
                 ],
             )
     filters = selectors.ClientFilters(
-        q=query.q,
+        q=q,
         client_type=query.type or "",
         lead=lead,
         include_inactive=query.inactive,
     )
-    state = {"q": query.q, "t": query.type or "", "l": lead, "i": query.inactive, "s": query.sort}
+    state = {"q": q, "t": query.type or "", "l": lead, "i": query.inactive, "s": query.sort}
     after = cursor_load(query.cursor, query=state) if query.cursor else ""
     page = selectors.client_page(
         membership=request.membership,

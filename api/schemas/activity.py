@@ -39,7 +39,7 @@ class ActivityQuery(Schema):
     person_id: int | None = Field(None, description="A team member's id (see /team).")
     start: Day | None = Field(None, description="From this day (inclusive).")
     end: Day | None = Field(None, description="Up to this day (inclusive).")
-    cursor: str = Field("", max_length=2000)
+    cursor: str | None = Field(None, max_length=2000)
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 

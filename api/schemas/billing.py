@@ -50,7 +50,7 @@ class SubscriptionListQuery(Schema):
     client_id: int | None = Field(None, description="Only this client's subscriptions.")
     billing: Billing | None = None
     include_cancelled: bool = False
-    cursor: str = Field("", max_length=2000)
+    cursor: str | None = Field(None, max_length=2000)
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 
@@ -100,5 +100,5 @@ class StatementDetailOut(StatementOut):
 
 
 class LinesQuery(Schema):
-    cursor: str = Field("", max_length=2000)
+    cursor: str | None = Field(None, max_length=2000)
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)

@@ -55,18 +55,20 @@ class ClientPageOut(Schema):
 
 
 class ClientListQuery(Schema):
-    q: str = Field(
-        "", max_length=200, description="Name (contains) or client number (starts with)."
+    q: str | None = Field(
+        None, max_length=200, description="Name (contains) or client number (starts with)."
     )
     type: ClientType | None = Field(None, description="Only clients of this type.")
-    lead: str = Field(
-        "",
+    lead: str | None = Field(
+        None,
         max_length=20,
         description="A team member's id: the clients they lead; `none`: clients without one.",
     )
     inactive: bool = Field(False, description="Include inactive clients.")
     sort: Sort = Field("name", description="A column, `-` first for descending.")  # type: ignore[valid-type]
-    cursor: str = Field("", max_length=2000, description="`next_cursor` of the previous page.")
+    cursor: str | None = Field(
+        None, max_length=2000, description="`next_cursor` of the previous page."
+    )
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 

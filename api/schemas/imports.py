@@ -35,5 +35,5 @@ class ImportPageOut(Schema):
 
 
 class ImportListQuery(Schema):
-    cursor: str = Field("", max_length=2000)
+    cursor: str | None = Field(None, max_length=2000)
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
