@@ -65,7 +65,7 @@ def _row_reason(row, client) -> str:
 def clients_by_company_id(firm_id: int, company_ids: set[str]) -> dict[str, tuple]:
     """company ID -> (pk, display name, client number) for one chunk of rows."""
     company_ids.discard("")
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":  # pragma: no mutate block (PostgreSQL only)
         # One parameter instead of thousands: much cheaper to send and plan. Sent
         # as JSON, which is several times cheaper to encode than a list parameter.
         with connection.cursor() as cursor:
@@ -175,7 +175,7 @@ def stage(job: ImportJob) -> None:
         reader.detach()
     finally:
         stream.close()
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":  # pragma: no mutate block (PostgreSQL only)
         # Fresh statistics keep the whole-file checks on index lookups and hash
         # joins: the rows were just written, and clients may have been created in
         # bulk since autovacuum last looked (stale figures turn the number lookups
@@ -186,7 +186,7 @@ def stage(job: ImportJob) -> None:
                 cursor.execute(f"ANALYZE {Client._meta.db_table}")
 
 
-def _lock_job_and_firm(job: ImportJob) -> None:
+def _lock_job_and_firm(job: ImportJob) -> None:  # pragma: no mutate block (PostgreSQL only)
     """What ImportRow's foreign keys would check for every row, done once: the
     job and its firm exist, and stay until this transaction ends."""
     if connection.vendor != "postgresql":
@@ -203,7 +203,7 @@ def _lock_job_and_firm(job: ImportJob) -> None:
             raise IntegrityError(f"Import job {job.pk} no longer exists.")
 
 
-def _statistics_stale(cursor, table: str) -> bool:
+def _statistics_stale(cursor, table: str) -> bool:  # pragma: no mutate block (PostgreSQL only)
     """Whether more than a tenth of `table` changed since it was last analysed
     (autovacuum's own threshold), or it never was."""
     cursor.execute(
