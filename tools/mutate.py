@@ -10,10 +10,12 @@ nothing left out), then every surviving mutant with its diff, marked when
 tools/mutate-equivalent.md explains why no test can tell it from the original,
 then `mutation_wall_time <seconds> s`. Exits 1 when a survivor is unexplained.
 
-    .venv/bin/python tools/mutate.py [--jobs N] [--report] [GROUP ...]
+    .venv/bin/python tools/mutate.py [--jobs N] [--report | --retry] [GROUP ...]
 """
 
 import argparse
+import ast
+import difflib
 import os
 import re
 import shutil
@@ -74,11 +76,20 @@ GROUPS = {
     ),
     "imports_engine": Group(
         mutate=("imports/engine/*.py",),
-        tests=("tests/imports/test_rules.py", "tests/imports/test_task.py"),
+        tests=(
+            "tests/imports/test_rules.py",
+            "tests/imports/test_task.py",
+            "tests/imports/test_engine_guards.py",
+            "tests/clients/test_import_history.py",
+        ),
     ),
     "clients_selectors": Group(
         mutate=("clients/selectors.py",),
-        tests=("tests/clients/test_list.py", "tests/clients/test_guards.py"),
+        tests=(
+            "tests/clients/test_list.py",
+            "tests/clients/test_guards.py",
+            "tests/clients/test_import_history.py",
+        ),
     ),
 }
 
@@ -139,11 +150,22 @@ def mutmut(folder: Path, *args: str, log=None) -> subprocess.CompletedProcess:
     )
 
 
-def run_group(name: str, group: Group, jobs: int) -> float:
-    folder = prepare(name, group)
+def run_group(name: str, group: Group, jobs: int, retry: bool = False) -> float:
+    """Mutate the group from scratch; with `retry`, test again only the mutants the
+    last run left alive (after adding tests to the group's own test files)."""
     started = time.monotonic()
-    with open(folder / "run.log", "w") as log:
-        done = mutmut(folder, "run", "--max-children", str(jobs), log=log)
+    folder = WORK / name
+    if retry and (folder / "mutants").is_dir():
+        (folder / "pyproject.toml").write_text(group_pyproject(group))
+        alive = [mutant for mutant, status in results(folder).items() if status not in KILLED]
+        if not alive:
+            return 0.0
+        args = ["run", "--max-children", str(jobs), *alive]
+    else:
+        folder = prepare(name, group)
+        args = ["run", "--max-children", str(jobs)]
+    with open(folder / "run.log", "a" if retry else "w") as log:
+        done = mutmut(folder, *args, log=log)
     seconds = time.monotonic() - started
     if done.returncode != 0:
         tail = (folder / "run.log").read_text().splitlines()[-30:]
@@ -172,13 +194,28 @@ def module_of(mutant: str) -> str:
 
 
 def short_diff(folder: Path, mutant: str) -> list[str]:
-    shown = mutmut(folder, "show", mutant).stdout.splitlines()
-    changed = [
-        line
-        for line in shown
-        if line[:1] in "+-" and not line.startswith(("+++", "---")) and line[1:].strip()
+    """The lines the mutant changes, read from mutmut's copy of the module, where each
+    function's original and each of its mutants sit side by side."""
+    module, _, name = mutant.rpartition(".")
+    path = folder / "mutants" / (module.replace(".", "/") + ".py")
+    source = path.read_text()
+    functions = {
+        node.name: node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+    original = re.sub(r"__mutmut_\d+$", "__mutmut_orig", name)
+    if name not in functions or original not in functions:
+        return []
+
+    def body(function_name: str) -> list[str]:
+        lines = ast.get_source_segment(source, functions[function_name]).splitlines()
+        return [line.removesuffix("  # type: ignore # mutmut generated") for line in lines[1:]]
+
+    changed = difflib.unified_diff(body(original), body(name), lineterm="", n=0)
+    return [line for line in changed if line[:1] in "+-" and not line.startswith(("+++", "---"))][
+        :DIFF_LINES
     ]
-    return changed[:DIFF_LINES]
 
 
 def explained() -> set[str]:
@@ -249,6 +286,11 @@ def main() -> int:
     parser.add_argument(
         "--report", action="store_true", help="print the last run's results without running"
     )
+    parser.add_argument(
+        "--retry",
+        action="store_true",
+        help="run again only the last run's surviving mutants (tests added since)",
+    )
     args = parser.parse_args()
     names = args.groups or list(GROUPS)
     unknown = set(names) - set(GROUPS)
@@ -256,10 +298,11 @@ def main() -> int:
         parser.error(f"unknown group {', '.join(sorted(unknown))}; choose from {', '.join(GROUPS)}")
     started = time.monotonic()
     if not args.report:
-        SNAPSHOT.unlink(missing_ok=True)
+        if not args.retry:
+            SNAPSHOT.unlink(missing_ok=True)
         print(f"# mutating {', '.join(names)} with {args.jobs} child processes", file=sys.stderr)
         for name in names:
-            run_group(name, GROUPS[name], args.jobs)
+            run_group(name, GROUPS[name], args.jobs, retry=args.retry)
     unexplained = report(names)
     if not args.report:
         print(f"mutation_wall_time {time.monotonic() - started:.0f} s")

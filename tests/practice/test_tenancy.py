@@ -1,5 +1,6 @@
 """Tenancy: one gate, scoped queries, the same 404 for missing and foreign ids (R1)."""
 
+import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -142,20 +143,23 @@ def _firm_clients(firm, *extra):
     return firm.pk, sorted(Client.objects.values_list("firm_id", flat=True)), extra
 
 
-def _bare_task_body(firm, *extra):
-    return _firm_clients(firm, *extra)
+def _new_function(body):
+    """`body` under a name no task has yet (a second task of the same name would
+    not be registered, and calls would reach the first)."""
 
+    def function(*args):
+        return body(*args)
 
-def _called_task_body(firm, *extra):
-    return _firm_clients(firm, *extra)
+    function.__name__ = function.__qualname__ = f"task_{uuid.uuid4().hex}"
+    return function
 
 
 def test_r1_a_firm_task_gets_the_firm_and_runs_in_its_scope(firm, other_firm):
     with scopes_disabled():
         ClientFactory(firm=firm)
         ClientFactory(firm=other_firm)
-    bare = firm_task(_bare_task_body)
-    called = firm_task()(_called_task_body)
+    bare = firm_task(_new_function(_firm_clients))
+    called = firm_task()(_new_function(_firm_clients))
     for task in (bare, called):
         assert task.apply(args=[firm.pk, "x"]).get() == (firm.pk, [firm.pk], ("x",))
         assert task.apply(args=[other_firm.pk]).get() == (other_firm.pk, [other_firm.pk], ())
@@ -166,8 +170,6 @@ def test_r1_a_bound_firm_task_gets_itself_then_the_firm(firm):
     def bound_clients(task, firm, *extra):
         return task.name, _firm_clients(firm, *extra)
 
-    task = firm_task(bind=True, name="tests.practice.bound_clients")(bound_clients)
-    assert task.apply(args=[firm.pk, 3]).get() == (
-        "tests.practice.bound_clients",
-        (firm.pk, [], (3,)),
-    )
+    name = f"tests.practice.bound_{uuid.uuid4().hex}"
+    task = firm_task(bind=True, name=name)(bound_clients)
+    assert task.apply(args=[firm.pk, 3]).get() == (name, (firm.pk, [], (3,)))
