@@ -15,6 +15,7 @@ from billing.tasks import statements_generate_due
 from clients.models import BillingChoice
 from subscriptions import services
 from subscriptions.models import Billing
+from subscriptions.pricing import Segment
 from tests.clients.factories import ClientFactory
 from tests.practice.factories import BillingProfileFactory, MembershipFactory
 from tests.subscriptions.factories import SubscriptionFactory, product
@@ -240,3 +241,38 @@ def test_r2_a_forged_issue_post_by_a_standard_member_is_refused(
         assert not Statement.objects.exists()
         stmt = billing_services.statement_generate(firm=firm, year=2025, month=2, by=admin_member)
         assert stmt.firm_id == firm.pk
+
+
+def test_r21_a_firm_paid_discount_ending_mid_month_splits_the_line(firm, in_firm):
+    """Essentials (28.00) at 30 % off until 15 February: 14 days at 19.60 a month,
+    14 at list price."""
+    sub = _wholesale(firm, "essentials")
+    with scopes_disabled():
+        sub.periods.update(discount_until=datetime.date(2025, 2, 15))
+    stmt = billing_services.statement_generate(firm=firm, year=2025, month=2)
+    [line] = stmt.lines.all()
+    assert (line.list_amount, line.net_amount) == (Decimal("28.00"), Decimal("23.80"))
+    assert line.discount_amount == Decimal("4.20")
+    assert [(p["days"], p["rate"]) for p in line.detail] == [(14, "0.3000"), (14, "0")]
+
+
+def test_r21_a_plan_without_a_price_in_the_currency_stops_the_statement(firm, in_firm):
+    _wholesale(firm, "essentials", currency="CAD")
+    with scopes_disabled():
+        product("essentials").prices.filter(currency="CAD").delete()
+    with pytest.raises(ValueError, match=r"^No CAD price for Essentials\.$"):
+        billing_services.statement_generate(firm=firm, year=2025, month=2)
+    with scopes_disabled():
+        assert not Statement.objects.filter(firm=firm).exists()
+
+
+def test_r21_a_lines_product_label_names_each_plan_once_within_200_characters():
+    def seg(label):
+        return Segment(JAN, None, Decimal("1"), Decimal("0"), label=label)
+
+    assert billing_services._label([seg("Plus"), seg("Plus"), seg("Advanced")]) == (
+        "Plus → Advanced"
+    )
+    long = billing_services._label([seg("A" * 150), seg("B" * 150)])
+    assert long == "A" * 150 + " → " + "B" * 47
+    assert len(long) == 200

@@ -8,7 +8,7 @@ import pytest
 
 from subscriptions.models import Billing
 from subscriptions.periods import discount_terms
-from subscriptions.pricing import Segment, add_months, charge_for_month
+from subscriptions.pricing import Segment, add_months, charge_for_month, round_cents
 
 D = Decimal
 
@@ -98,3 +98,9 @@ def test_r15_a_discount_ending_on_the_first_of_a_month_leaves_it_whole():
     april = charge_for_month([seg], 2026, 4)
     assert april.net_amount == D("30.00")
     assert [(p["days"], p["rate"]) for p in april.parts] == [(30, "0")]
+
+
+def test_r21_a_negative_amount_is_a_programming_error_with_its_reason():
+    with pytest.raises(ValueError, match=r"^Amounts are never negative\.$"):
+        round_cents(D("-0.01"))
+    assert round_cents(D("0.005")) == D("0.01")
