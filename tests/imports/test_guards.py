@@ -223,3 +223,17 @@ def test_r27_bytes_read_follows_the_reader_through_the_file():
     reader.detach()
     stream.close()
     assert reader.bytes_read() == 0
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ('"Company IDX"', "Display name", "Client number"),
+        ("Company ID", "Display name", "Client numberX"),
+        ("Company ID", "XDisplay name", "Client number"),
+    ],
+)
+def test_r25_a_header_cell_with_more_than_the_title_is_not_that_column(cells):
+    with pytest.raises(ParseError) as info:
+        CsvReader(io.BytesIO(_header_line(*cells)))
+    assert info.value.code == "no_header"
