@@ -276,3 +276,70 @@ def test_r21_a_lines_product_label_names_each_plan_once_within_200_characters():
     long = billing_services._label([seg("A" * 150), seg("B" * 150)])
     assert long == "A" * 150 + " → " + "B" * 47
     assert len(long) == 200
+
+
+def test_r21_the_early_issue_refusal_and_another_firms_admin_are_told_why(
+    firm, other_firm, in_firm
+):
+    today = datetime.date.today()
+    with pytest.raises(ValidationError) as refused:
+        billing_services.statement_generate(firm=firm, year=today.year, month=today.month)
+    assert refused.value.messages == ["A month's statement is issued once the month is over."]
+    with scopes_disabled():
+        outsider = MembershipFactory(firm=other_firm, role="admin")
+    with pytest.raises(PermissionDenied) as denied:
+        billing_services.statement_generate(firm=firm, year=2025, month=2, by=outsider)
+    assert str(denied.value) == "Only the firm's admins manage billing."
+
+
+def test_r21_periods_recorded_out_of_order_are_billed_in_date_order(firm, in_firm):
+    """A correction recorded after the upgrade: Essentials from 1 to 10 April, Plus
+    from the 11th. The line names both in date order at the last plan's price."""
+    sub = _wholesale(firm, "plus", name="Corrected")
+    with scopes_disabled():
+        plus = sub.periods.get()
+        plus.starts_on = datetime.date(2025, 4, 11)
+        plus.save()
+        earlier = sub.periods.get()
+        earlier.pk = None
+        earlier.product = product("essentials")
+        earlier.starts_on, earlier.ends_on = JAN, datetime.date(2025, 4, 11)
+        earlier.save()
+        assert earlier.pk > plus.pk
+    stmt = billing_services.statement_generate(firm=firm, year=2025, month=4)
+    [line] = stmt.lines.all()
+    assert line.product_label == "Essentials → Plus"
+    assert line.monthly_list_price == Decimal("42.00")
+    assert [p["days"] for p in line.detail] == [10, 20]
+
+
+def test_r21_a_single_day_is_billed_and_a_period_of_no_days_is_left_out(firm, in_firm):
+    none = _wholesale(firm, "essentials", name="Started and stopped")
+    with scopes_disabled():
+        none.periods.update(
+            starts_on=datetime.date(2025, 2, 10), ends_on=datetime.date(2025, 2, 10)
+        )
+    _wholesale(firm, "essentials", name="Last day", start=datetime.date(2025, 2, 28))
+    _wholesale(firm, "essentials", name="Whole month")
+    stmt = billing_services.statement_generate(firm=firm, year=2025, month=2)
+    lines = {line.client_name: line for line in stmt.lines.all()}
+    assert sorted(lines) == ["Last day", "Whole month"]
+    assert (lines["Last day"].days, lines["Last day"].list_amount) == (1, Decimal("1.00"))
+    assert lines["Last day"].detail == [] == lines["Whole month"].detail
+    assert stmt.line_count == 2
+
+
+def test_r1_r21_a_statement_reads_only_its_firms_periods_under_current_names(firm, other_firm):
+    """Outside any scope (as the beat task starts), each firm's statement holds its
+    own subscriptions, named as the clients are named now."""
+    renamed = _wholesale(firm, "essentials", name="Old name")
+    _wholesale(other_firm, "plus", name="Other firm's client")
+    with scopes_disabled():
+        renamed.client.display_name = "New name"
+        renamed.client.save()
+        theirs = billing_services.statement_generate(firm=other_firm, year=2025, month=2)
+        ours = billing_services.statement_generate(firm=firm, year=2025, month=2)
+        assert ours.pk != theirs.pk
+        assert ours.firm_id == firm.pk
+        assert [line.client_name for line in ours.lines.all()] == ["New name"]
+        assert [line.client_name for line in theirs.lines.all()] == ["Other firm's client"]
