@@ -104,3 +104,18 @@ def test_r21_a_negative_amount_is_a_programming_error_with_its_reason():
     with pytest.raises(ValueError, match=r"^Amounts are never negative\.$"):
         round_cents(D("-0.01"))
     assert round_cents(D("0.005")) == D("0.01")
+
+
+def test_r21_a_segment_that_only_touches_the_month_adds_no_piece():
+    """A plan that ended on 1 June and the next that starts on 1 July bill June with
+    one piece, the plan in between."""
+    june = datetime.date(2025, 6, 1)
+    july = datetime.date(2025, 7, 1)
+    segments = [
+        Segment(datetime.date(2025, 1, 1), june, D("28.00"), D("0"), label="before"),
+        Segment(june, july, D("42.00"), D("0"), label="June"),
+        Segment(july, None, D("60.00"), D("0"), label="after"),
+    ]
+    amounts = charge_for_month(segments, 2025, 6)
+    assert (amounts.days, amounts.list_amount) == (30, D("42.00"))
+    assert [part["label"] for part in amounts.parts] == ["June"]
