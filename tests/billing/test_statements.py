@@ -13,6 +13,7 @@ from billing import services as billing_services
 from billing.models import ImmutableError, Statement, StatementLine
 from billing.tasks import statements_generate_due
 from clients.models import BillingChoice
+from practice.models import ActivityEvent
 from subscriptions import services
 from subscriptions.models import Billing
 from subscriptions.pricing import Segment
@@ -343,3 +344,47 @@ def test_r1_r21_a_statement_reads_only_its_firms_periods_under_current_names(fir
         assert ours.firm_id == firm.pk
         assert [line.client_name for line in ours.lines.all()] == ["New name"]
         assert [line.client_name for line in theirs.lines.all()] == ["Other firm's client"]
+
+
+def _issued(firm):
+    with scopes_disabled():
+        return [
+            (e.actor, e.target_type, e.target_id, e.target_label, e.changes)
+            for e in ActivityEvent.objects.filter(firm=firm, verb="statement.issued").order_by("pk")
+        ]
+
+
+def test_r21_issuing_a_statement_is_logged_with_who_and_the_net_totals(
+    firm, in_firm, primary_admin
+):
+    _wholesale(firm, "essentials")
+    _wholesale(firm, "plus", currency="CAD")
+    early = billing_services.statement_generate(firm=firm, year=2025, month=2, by=primary_admin)
+    scheduled = billing_services.statement_generate(firm=firm, year=2025, month=3)
+    assert _issued(firm) == [
+        (primary_admin.user, "statement", early.pk, "2025-02", {"CAD": "52.50", "EUR": "19.60"}),
+        (None, "statement", scheduled.pk, "2025-03", {"CAD": "52.50", "EUR": "19.60"}),
+    ]
+
+
+def test_r21_a_concurrent_run_that_issued_the_month_first_wins(firm, other_firm, monkeypatch):
+    """The other run writes February's statement after this one looked for it: this
+    one's insert fails, writes nothing, and answers with the statement that exists."""
+    _wholesale(firm, "essentials")
+    first_of_february = datetime.date(2025, 2, 1)
+    real_price_table = billing_services.price_table
+    competitor = []
+
+    def racing_price_table():
+        if not competitor:
+            competitor.append(Statement.objects.create(firm=firm, month=first_of_february))
+        return real_price_table()
+
+    with scopes_disabled():
+        billing_services.statement_generate(firm=firm, year=2025, month=1)
+        billing_services.statement_generate(firm=other_firm, year=2025, month=2)
+        monkeypatch.setattr(billing_services, "price_table", racing_price_table)
+        result = billing_services.statement_generate(firm=firm, year=2025, month=2)
+        assert result == competitor[0]
+        assert result.lines.count() == 0
+    assert [label for *_, label, _changes in _issued(firm)] == ["2025-01"]
