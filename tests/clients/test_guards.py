@@ -314,3 +314,13 @@ def test_r9_history_changes_in_french():
     assert rows[0][1:] == ("Actif", "Inactif")
     assert rows[1][1:] == ("oui", "non")
     assert readable_changes(ActivityEvent(changes=None)) == []
+
+
+def test_r8_search_name_fits_its_column_when_the_names_together_are_longer(firm, make_client):
+    """Name and company name may each take 200 characters: the search text made of
+    both is cut to its 400-character column (PostgreSQL refused the save before)."""
+    client = make_client(display_name="a" * 200, company_name="b" * 200, client_type="business")
+    with scopes_disabled():
+        client.refresh_from_db()
+    assert len(client.search_name) == 400
+    assert client.search_name.startswith("a" * 200 + " ")
