@@ -85,9 +85,12 @@ def test_r28_a_firm_whose_import_is_held_elsewhere_is_skipped_not_the_others(
     now, monkeypatch, firm
 ):
     busy_firm = FirmFactory()
-    busy = _job(busy_firm, status=ImportStatus.RUNNING, heartbeat=STALE + 1)
-    finished_meanwhile = _job(firm, status=ImportStatus.RUNNING, heartbeat=STALE + 1)
-    stale = _job(firm, status=ImportStatus.RUNNING, heartbeat=STALE + 1)
+    # Listed newest first: the held firm's job, one finished meanwhile, then the stale one.
+    stale = _job(firm, status=ImportStatus.RUNNING, heartbeat=STALE + 1, created=STALE * 3)
+    finished_meanwhile = _job(
+        firm, status=ImportStatus.RUNNING, heartbeat=STALE + 1, created=STALE * 2
+    )
+    busy = _job(busy_firm, status=ImportStatus.RUNNING, heartbeat=STALE + 1, created=STALE + 2)
 
     @contextmanager
     def lock(firm_id):
@@ -99,8 +102,6 @@ def test_r28_a_firm_whose_import_is_held_elsewhere_is_skipped_not_the_others(
         yield True
 
     monkeypatch.setattr(run, "firm_import_lock", lock)
-    ordered = sorted([busy, finished_meanwhile, stale], key=lambda job: job.pk)
-    assert ordered[-1] == stale
     result = import_jobs_requeue_stale(stale_after=STALE)
     assert (result.touched, result.queued) == ([stale.pk], [stale.pk])
     assert _state(busy)[0] == ImportStatus.RUNNING
