@@ -209,8 +209,11 @@ def short_diff(folder: Path, mutant: str) -> list[str]:
         return []
 
     def body(function_name: str) -> list[str]:
-        lines = ast.get_source_segment(source, functions[function_name]).splitlines()
-        return [line.removesuffix("  # type: ignore # mutmut generated") for line in lines[1:]]
+        text = ast.get_source_segment(source, functions[function_name])
+        text = text.replace(f"def {function_name}(", "def (", 1)
+        return [
+            line.removesuffix("  # type: ignore # mutmut generated") for line in text.splitlines()
+        ]
 
     changed = difflib.unified_diff(body(original), body(name), lineterm="", n=0)
     return [line for line in changed if line[:1] in "+-" and not line.startswith(("+++", "---"))][

@@ -2,9 +2,10 @@
 the column chooser, the export's order and the history's wording."""
 
 import base64
+import datetime
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 from django_scopes import scopes_disabled
 
 from clients.selectors import (
@@ -16,6 +17,7 @@ from clients.selectors import (
     arrange_columns,
     clean_columns,
     client_export_values,
+    client_history,
     client_page,
     lead_accountant_choices,
     readable_changes,
@@ -260,7 +262,7 @@ def test_r8_the_lead_accountant_choices_are_the_firms_active_members_by_name(
     django_assert_num_queries, firm, other_firm, primary_admin
 ):
     with scopes_disabled():
-        zoe = MembershipFactory(firm=firm, user=UserFactory(full_name="Zoë", email="z@x.test"))
+        zoe = MembershipFactory(firm=firm, user=UserFactory(full_name="Zoë", email="0@x.test"))
         anna_b = MembershipFactory(firm=firm, user=UserFactory(full_name="Anna", email="b@x.test"))
         anna_a = MembershipFactory(firm=firm, user=UserFactory(full_name="Anna", email="a@x.test"))
         MembershipFactory(firm=firm, is_active=False, user=UserFactory(full_name="Al"))
@@ -281,14 +283,14 @@ def test_r9_history_changes_read_with_labels_and_choice_names():
     event = ActivityEvent(
         changes={
             "status": ["active", "inactive"],
+            "notes": "not a pair",
             "firm_is_primary_admin": [False, True],
             "email": ["", "a@x.test"],
             "display_name": [None, "Zoë"],
             "initial_billing": ["none", "direct"],
             "billing": ["wholesale", "none"],
             "client_type": ["business", "retired"],
-            "nickname": ["a", 2],
-            "notes": "not a pair",
+            "nickname": ["direct", 2],
             "short": ["one"],
             "long": [1, 2, 3],
         }
@@ -303,7 +305,7 @@ def test_r9_history_changes_read_with_labels_and_choice_names():
         ("Subscription chosen at creation", "No subscription", "Direct discount (the client pays)"),
         ("Billing", "Wholesale discount (the firm pays)", "No subscription"),
         ("Client type", "Business", "retired"),
-        ("Nickname", "a", "2"),
+        ("Nickname", "direct", "2"),
     ]
 
 
@@ -324,3 +326,40 @@ def test_r8_search_name_fits_its_column_when_the_names_together_are_longer(firm,
         client.refresh_from_db()
     assert len(client.search_name) == 400
     assert client.search_name.startswith("a" * 200 + " ")
+
+
+def test_r9_a_clients_history_is_its_own_newest_entries_in_its_firm(
+    django_assert_num_queries, firm, other_firm, primary_admin, make_client
+):
+    """Another client's entries and those another firm wrote about the same client
+    (before a transfer) stay out; the newest by time come first, 200 at most."""
+    mine, other = make_client(), make_client()
+    start = timezone.now() - datetime.timedelta(days=1)
+
+    def entry(client, minutes, entry_firm=firm, verb="client.updated"):
+        return ActivityEvent(
+            firm=entry_firm,
+            actor=primary_admin.user,
+            verb=verb,
+            target_type="client",
+            target_id=client.pk,
+            created_at=start + datetime.timedelta(minutes=minutes),
+        )
+
+    with scopes_disabled():
+        ActivityEvent.objects.bulk_create(
+            [entry(mine, minutes) for minutes in range(199)]
+            + [entry(mine, 500, verb="client.newest"), entry(mine, -5, verb="client.oldest")]
+            + [entry(other, 900), entry(mine, 901, entry_firm=other_firm)]
+        )
+        # The entries with their actors, and the imports' number changes.
+        with django_assert_num_queries(2):
+            history = client_history(firm=firm, client_id=mine.pk)
+            actors = {event.actor for event in history}
+    assert len(history) == 200
+    assert history[0].verb == "client.newest"
+    assert "client.oldest" not in {event.verb for event in history}
+    assert {event.target_id for event in history} == {mine.pk}
+    assert {event.firm_id for event in history} == {firm.pk}
+    assert actors == {primary_admin.user}
+    assert [e.created_at for e in history] == sorted((e.created_at for e in history), reverse=True)

@@ -5,10 +5,12 @@ import datetime
 from contextlib import contextmanager
 
 import pytest
+from django.core.files.base import ContentFile
 from django_scopes import scopes_disabled
 
 from imports.engine import run
 from imports.engine.run import MAX_ATTEMPTS, import_job_run, import_jobs_requeue_stale
+from imports.engine.staging import _same_name
 from imports.models import ImportJob, ImportRow, ImportStatus, RowOutcome
 from tests.imports.factories import ImportJobFactory
 from tests.practice.factories import FirmFactory
@@ -85,9 +87,12 @@ def test_r28_a_firm_whose_import_is_held_elsewhere_is_skipped_not_the_others(
     now, monkeypatch, firm
 ):
     busy_firm = FirmFactory()
-    busy = _job(busy_firm, status=ImportStatus.RUNNING, heartbeat=STALE + 1)
-    finished_meanwhile = _job(firm, status=ImportStatus.RUNNING, heartbeat=STALE + 1)
-    stale = _job(firm, status=ImportStatus.RUNNING, heartbeat=STALE + 1)
+    # Listed newest first: the held firm's job, one finished meanwhile, then the stale one.
+    stale = _job(firm, status=ImportStatus.RUNNING, heartbeat=STALE + 1, created=STALE * 3)
+    finished_meanwhile = _job(
+        firm, status=ImportStatus.RUNNING, heartbeat=STALE + 1, created=STALE * 2
+    )
+    busy = _job(busy_firm, status=ImportStatus.RUNNING, heartbeat=STALE + 1, created=STALE + 2)
 
     @contextmanager
     def lock(firm_id):
@@ -99,8 +104,6 @@ def test_r28_a_firm_whose_import_is_held_elsewhere_is_skipped_not_the_others(
         yield True
 
     monkeypatch.setattr(run, "firm_import_lock", lock)
-    ordered = sorted([busy, finished_meanwhile, stale], key=lambda job: job.pk)
-    assert ordered[-1] == stale
     result = import_jobs_requeue_stale(stale_after=STALE)
     assert (result.touched, result.queued) == ([stale.pk], [stale.pk])
     assert _state(busy)[0] == ImportStatus.RUNNING
@@ -123,3 +126,33 @@ def test_r28_a_failed_job_records_when_and_why_and_drops_only_its_rows(now, firm
         assert job.finished_at == job.heartbeat_at == now
         assert list(ImportRow.objects.filter(job=job)) == []
         assert ImportRow.objects.filter(job=other).count() == 1
+
+
+def test_r28_the_run_records_the_files_format_with_each_heartbeat(now, firm, standard_member):
+    data = "Numéro d'identification de l'entreprise;Nom d'affichage;Numéro de client\r\n"
+    with scopes_disabled():
+        job = ImportJobFactory(
+            firm=firm,
+            created_by=standard_member.user,
+            mode="check",
+            status=ImportStatus.QUEUED,
+            encoding="",
+            delimiter="",
+            language="",
+            file=ContentFile(data.encode("cp1252"), name="clients.csv"),
+        )
+        import_job_run(job=job)
+        job = ImportJob.unscoped.get(pk=job.pk)
+    assert (job.status, job.encoding, job.delimiter, job.language) == (
+        ImportStatus.DONE,
+        "cp1252",
+        ";",
+        "fr",
+    )
+    assert (job.progress, job.heartbeat_at) == (100, now)
+
+
+def test_r26_names_compare_by_their_words_only():
+    assert _same_name("Café  Dupont ", "café dupont")
+    assert not _same_name("Café Dupont", "CaféXX XXDupont")
+    assert not _same_name("Café Dupont", "Café Dupont SA")
