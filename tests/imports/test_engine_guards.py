@@ -10,7 +10,6 @@ from django_scopes import scopes_disabled
 
 from imports.engine import run
 from imports.engine.run import MAX_ATTEMPTS, import_job_run, import_jobs_requeue_stale
-from imports.engine.staging import _same_name
 from imports.models import ImportJob, ImportRow, ImportStatus, RowOutcome
 from tests.imports.factories import ImportJobFactory
 from tests.practice.factories import FirmFactory
@@ -150,9 +149,3 @@ def test_r28_the_run_records_the_files_format_with_each_heartbeat(now, firm, sta
         "fr",
     )
     assert (job.progress, job.heartbeat_at) == (100, now)
-
-
-def test_r26_names_compare_by_their_words_only():
-    assert _same_name("Café  Dupont ", "café dupont")
-    assert not _same_name("Café Dupont", "CaféXX XXDupont")
-    assert not _same_name("Café Dupont", "Café Dupont SA")
