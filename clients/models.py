@@ -405,8 +405,7 @@ class Client(TenantModel):
     def save(self, *args, **kwargs):
         if self.client_number is not None:
             self.client_number = self.client_number.strip() or None
-        # Cut to the column's size: the names together (and their accent-free form,
-        # which may be longer) can exceed it.
+        # Cut to the column's size: the names together can exceed it.
         self.search_name = normalize_search(
             " ".join(
                 filter(
