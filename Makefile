@@ -8,7 +8,7 @@ PYTHON ?= $(shell for p in python3.13 $$(ls -d $$HOME/.pyenv/versions/3.13*/bin/
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint messages bench loadtest clean
+.PHONY: install run test lint messages bench loadtest mutate clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (python3.13 or python3.12 on PATH)."; exit 1; }
@@ -75,5 +75,14 @@ loadtest: install
 		SECRET_KEY="$${SECRET_KEY:-load-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz}" \
 		bash -c '$(PY) manage.py migrate --noinput -v0 && $(PY) manage.py loadtest'
 
+# Mutation testing of the critical modules (slow; not part of `make test` or CI):
+# tools/mutate.py runs mutmut per group of modules against the group's own tests,
+# MUTATE_JOBS mutants at a time (1 on a busy machine). Survivors that no test can
+# tell apart are explained in tools/mutate-equivalent.md. GROUPS="clients_access"
+# runs some groups only.
+MUTATE_JOBS ?= 2
+mutate: install
+	$(PY) tools/mutate.py --jobs $(MUTATE_JOBS) $(GROUPS)
+
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache test-artifacts mutants

@@ -405,13 +405,14 @@ class Client(TenantModel):
     def save(self, *args, **kwargs):
         if self.client_number is not None:
             self.client_number = self.client_number.strip() or None
+        # Cut to the column's size: the names together can exceed it.
         self.search_name = normalize_search(
             " ".join(
                 filter(
                     None, [self.display_name, self.company_name, self.first_name, self.last_name]
                 )
             )
-        )
+        )[: self._meta.get_field("search_name").max_length]
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {
             "display_name",

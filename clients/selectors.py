@@ -243,7 +243,7 @@ class Cursor:
 
 @dataclass
 class ClientPage:
-    rows: list[Client]
+    rows: list  # Clients, or dicts with `values` (see client_page)
     total: int
     total_capped: bool
     has_next: bool
@@ -251,7 +251,9 @@ class ClientPage:
     sort_field: str
     is_first: bool
 
-    def cursor(self, row: Client) -> str:
+    def cursor(self, row) -> str:
+        if isinstance(row, dict):
+            return Cursor(row[self.sort_field], row["id"]).encode()
         return Cursor(getattr(row, self.sort_field), row.pk).encode()
 
     @property
@@ -323,9 +325,14 @@ def client_page(
     before: str = "",
     last: bool = False,
     size: int = PAGE_SIZE,
+    count: bool = True,
+    values: tuple[str, ...] = (),
 ) -> ClientPage:
     """One page of the client list: `size` rows after/before a cursor, or the
-    first or last page. A fixed number of queries whatever the page or firm size."""
+    first or last page. A fixed number of queries whatever the page or firm size.
+    `count=False` skips counting the matches (total 0) when no search needs it;
+    `values` gives each row as a dict of those fields (with `id` and the sort
+    field), which reads many rows several times faster than model instances."""
     descending = sort.startswith("-")
     column = COLUMNS.get(sort.lstrip("-")) or COLUMNS["name"]
     if not column.sort_field:
@@ -339,9 +346,14 @@ def client_page(
         total = len(ids)
         if total <= COUNT_CAP:
             base = Client.objects.filter(firm=membership.firm_id, pk__in=ids)
+    elif not count:
+        total = 0
     else:
         total = _count(membership=membership, filters=filters)
-    qs = base.select_related("lead_accountant__user")
+    if values:
+        qs = base.values(*dict.fromkeys([*values, "id", column.sort_field]))
+    else:
+        qs = base.select_related("lead_accountant__user")
     after_cursor = Cursor.decode(after)
     before_cursor = Cursor.decode(before) if after_cursor is None else None
     # Going back (before a cursor, or to the last page) reads in the other direction.

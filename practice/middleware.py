@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.urls import Resolver404, resolve
@@ -33,7 +32,7 @@ class TenantGateMiddleware:
         if slug is None:
             return self.get_response(request)
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+            return redirect_to_login(request.get_full_path())
         membership = (
             Membership.unscoped.select_related("firm", "user")
             .filter(firm__slug=slug, user=request.user, is_active=True)

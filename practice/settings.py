@@ -59,11 +59,14 @@ INSTALLED_APPS = [
     "billing",
     "imports",
     "webhooks",
+    "ninja",
+    "api",
 ]
 
 MIDDLEWARE = [
     "practice.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "api.middleware.ApiProblemMiddleware",
     "practice.uploads.UploadGateMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -309,6 +312,11 @@ CELERY_BEAT_SCHEDULE["webhooks-prune"] = {
     "task": "webhooks.tasks.webhooks_prune",
     "schedule": crontab(minute=45, hour=3),
 }
+# The API (/api/v1/): requests per token per window (429 past them), the largest
+# JSON body (the CSV upload takes IMPORT_MAX_BYTES).
+API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "600"))
+API_RATE_WINDOW = int(os.environ.get("API_RATE_WINDOW", "60"))
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(256 * 1024)))
 
 # Security. Production (DEBUG off) turns on HTTPS-only cookies, HSTS and redirects.
 SECURE = env_bool("SECURE", not DEBUG)
@@ -396,6 +404,8 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
     "practice.accounts.middleware.PrivateNoStoreMiddleware",
 )
+# The API's gate comes last: it sets the firm and membership from the token.
+MIDDLEWARE.append("api.middleware.ApiGateMiddleware")
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",

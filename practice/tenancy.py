@@ -29,8 +29,7 @@ def get_in_firm_or_404(queryset_or_model, *, firm, **lookup):
 
     The message is the same whether the object does not exist or belongs to
     another firm, so ids of other tenants can't be probed."""
-    manager = getattr(queryset_or_model, "objects", queryset_or_model)
-    queryset = manager.all() if hasattr(manager, "all") else manager
+    queryset = getattr(queryset_or_model, "objects", queryset_or_model).all()
     try:
         return queryset.get(firm=firm, **lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
@@ -48,7 +47,7 @@ def firm_task(*task_args, **task_options):
     from celery import shared_task
 
     def decorate(func):
-        bound = task_options.get("bind", False)
+        bound = task_options.get("bind")
 
         @wraps(func)
         def run(*args, **kwargs):

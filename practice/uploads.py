@@ -12,6 +12,7 @@ Three layers, outermost first:
   The view then tells the user the file is over the limit (`upload_refused`).
 """
 
+import json
 from functools import wraps
 
 from django.conf import settings
@@ -133,16 +134,29 @@ class RequestSizeLimit:
     def _refuse(self, environ, start_response):
         language = translation.get_language_from_request(WSGIRequest(environ))
         with translation.override(language):
-            message = escape(too_large_message())
-        body = (
-            f'<!doctype html><html lang="{language}"><meta charset="utf-8">'
-            f"<title>413</title><p>{message}</p></html>"
-        ).encode()
+            message = too_large_message()
+            title = _("Content too large")
+        if environ.get("PATH_INFO", "").startswith("/api/"):
+            # The API answers every error as RFC 9457 problem details.
+            content_type = "application/problem+json"
+            body = json.dumps(
+                {
+                    "type": "about:blank",
+                    "title": title,
+                    "status": 413,
+                    "detail": message,
+                    "code": "too_large",
+                },
+                ensure_ascii=False,
+            ).encode()
+        else:
+            content_type = "text/html; charset=utf-8"
+            body = (
+                f'<!doctype html><html lang="{language}"><meta charset="utf-8">'
+                f"<title>413</title><p>{escape(message)}</p></html>"
+            ).encode()
         start_response(
             "413 Content Too Large",
-            [
-                ("Content-Type", "text/html; charset=utf-8"),
-                ("Content-Length", str(len(body))),
-            ],
+            [("Content-Type", content_type), ("Content-Length", str(len(body)))],
         )
         return [body]

@@ -2,6 +2,7 @@ from allauth.account import views as allauth_views
 from django.contrib import admin
 from django.urls import include, path
 
+from api import token_views
 from clients import access_views
 from clients.companies import link_views
 from practice import activity_views, views
@@ -43,6 +44,13 @@ firm_patterns = [
     path("settings/", views.firm_settings, name="firm_settings"),
     path("settings/billing/", views.billing_profile, name="billing_profile"),
     path("settings/webhooks/", include(("webhooks.urls", "webhooks"))),
+    path("settings/api-tokens/", token_views.api_tokens, name="api_tokens"),
+    path("settings/api-tokens/all/", token_views.api_tokens_firm, name="api_tokens_firm"),
+    path(
+        "settings/api-tokens/<int:token_id>/revoke/",
+        token_views.api_token_revoke,
+        name="api_token_revoke",
+    ),
     path("clients/", include(("clients.urls", "clients"))),
     path("subscriptions/", include(("subscriptions.urls", "subscriptions"))),
     path("billing/", include(("billing.urls", "billing"))),
@@ -91,6 +99,7 @@ urlpatterns = [
     path("portal/join/<str:token>/", link_views.portal_join, name="portal_join"),
     path("portal/<int:company_pk>/", include(("clients.companies.urls", "portal"))),
     path("connect/<str:token>/", link_views.accountant_invitation, name="accountant_invitation"),
+    path("api/v1/", include(("api.urls", "api"))),
     path("admin/login/", account_views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
 ]

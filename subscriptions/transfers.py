@@ -65,7 +65,7 @@ def _usage_follows(*, source: Client, target: Client) -> None:
     copy, _created = ClientUsage.objects.update_or_create(
         firm_id=target.firm_id, client=target, defaults={"users": usage.users}
     )
-    copy.features.set(usage.features.all())
+    copy.features.set(usage.features.all(), through_defaults={"firm_id": target.firm_id})
 
 
 @transaction.atomic

@@ -235,6 +235,17 @@ def wholesale(firm, make_client):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language, whatever an earlier test in
+    the same worker activated (a French e-mail, a French request)."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Sign-in rate limits, the worker heartbeat and one-time codes live in the
     cache: every test starts without any (a browser test's sign-in is not refused

@@ -12,7 +12,7 @@ import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("practice", "clients", "subscriptions", "imports", "billing", "webhooks")
+APPS = ("practice", "clients", "subscriptions", "imports", "billing", "webhooks", "api")
 MAX_LINES = 500
 MANAGERS = {"objects", "unscoped", "_default_manager", "_base_manager"}
 
@@ -28,11 +28,13 @@ VIEW_HELPERS = {"pages", "web", "context_processors"}
 
 
 def _is_view_module(path: Path) -> bool:
-    """Views and the modules that build their pages."""
+    """Views, the modules that build their pages, and the API's endpoints."""
+    parts = path.parent.relative_to(ROOT).parts
     return (
         path.stem.endswith("views")
         or path.stem in VIEW_HELPERS
-        or "views" in path.parent.relative_to(ROOT).parts
+        or "views" in parts
+        or "endpoints" in parts
     )
 
 
@@ -115,6 +117,7 @@ def test_views_run_no_orm_query():
     through access_<thing>_by_id helpers that 404 alike for missing and foreign."""
     views = [path for path in _sources() if _is_view_module(path)]
     assert len(views) >= 5
+    assert any("endpoints" in path.parts for path in views)
     assert [use for path in views for use in _manager_uses(path)] == []
 
 

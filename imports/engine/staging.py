@@ -109,7 +109,7 @@ def lock_job_and_firm(job: ImportJob) -> None:
             raise IntegrityError(f"Import job {job.pk} no longer exists.")
 
 
-def _statistics_stale(cursor, table: str) -> bool:
+def _statistics_stale(cursor, table: str) -> bool:  # pragma: no mutate block (PostgreSQL only)
     """Whether more than a tenth of `table` changed since it was last analysed
     (autovacuum's own threshold), or it never was."""
     cursor.execute(

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from practice.accounts.history import security_history
+from practice.selectors import firms_for_user
 
 
 @login_required
@@ -19,7 +20,11 @@ def security(request):
     return render(
         request,
         "account/security.html",
-        {"events": events, "has_two_step": is_mfa_enabled(request.user)},
+        {
+            "events": events,
+            "has_two_step": is_mfa_enabled(request.user),
+            "firms": firms_for_user(request.user),
+        },
     )
 
 

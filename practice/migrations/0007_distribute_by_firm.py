@@ -18,6 +18,7 @@ class Migration(migrations.Migration):
         ('subscriptions', '0004_dated_prices_and_terms'),
         ('billing', '0002_statement_parts_and_pdf'),
         ('webhooks', '0001_endpoints_events_deliveries'),
+        ('api', '0001_initial'),
         ('imports', '0003_fewer_row_indexes'),
     ]
 

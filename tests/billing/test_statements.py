@@ -13,8 +13,10 @@ from billing import services as billing_services
 from billing.models import ImmutableError, Statement, StatementLine
 from billing.tasks import statements_generate_due
 from clients.models import BillingChoice
+from practice.models import ActivityEvent
 from subscriptions import services
 from subscriptions.models import Billing
+from subscriptions.pricing import Segment
 from tests.clients.factories import ClientFactory
 from tests.practice.factories import BillingProfileFactory, MembershipFactory
 from tests.subscriptions.factories import SubscriptionFactory, product
@@ -278,3 +280,154 @@ def test_r21_lines_sharing_periods_are_worked_out_once_and_stay_each_clients_own
         other.client_id
     )
     assert lines["Dollars"].currency == "CAD" and lines["Dollars"].client_id == cad.client_id
+
+
+def test_r21_a_firm_paid_discount_ending_mid_month_splits_the_line(firm, in_firm):
+    """Essentials (28.00) at 30 % off until 15 February: 14 days at 19.60 a month,
+    14 at list price."""
+    sub = _wholesale(firm, "essentials")
+    with scopes_disabled():
+        sub.periods.update(discount_until=datetime.date(2025, 2, 15))
+    stmt = billing_services.statement_generate(firm=firm, year=2025, month=2)
+    [line] = stmt.lines.all()
+    assert (line.list_amount, line.net_amount) == (Decimal("28.00"), Decimal("23.80"))
+    assert line.discount_amount == Decimal("4.20")
+    assert [(p["days"], Decimal(p["rate"])) for p in line.detail] == [
+        (14, Decimal("0.3")),
+        (14, Decimal("0")),
+    ]
+
+
+def test_r21_a_plan_without_a_price_in_the_currency_stops_the_statement(firm, in_firm):
+    _wholesale(firm, "essentials", currency="CAD")
+    with scopes_disabled():
+        product("essentials").prices.filter(currency="CAD").delete()
+    with pytest.raises(ValueError, match=r"^No CAD price for Essentials\.$"):
+        billing_services.statement_generate(firm=firm, year=2025, month=2)
+    with scopes_disabled():
+        assert not Statement.objects.filter(firm=firm).exists()
+
+
+def test_r21_a_lines_product_label_names_each_plan_once_within_200_characters():
+    def seg(label):
+        return Segment(JAN, None, Decimal("1"), Decimal("0"), label=label)
+
+    assert billing_services._label([seg("Plus"), seg("Plus"), seg("Advanced")]) == (
+        "Plus → Advanced"
+    )
+    long = billing_services._label([seg("A" * 150), seg("B" * 150)])
+    assert long == "A" * 150 + " → " + "B" * 47
+    assert len(long) == 200
+
+
+def test_r21_the_early_issue_refusal_and_another_firms_admin_are_told_why(
+    firm, other_firm, in_firm
+):
+    today = datetime.date.today()
+    with pytest.raises(ValidationError) as refused:
+        billing_services.statement_generate(firm=firm, year=today.year, month=today.month)
+    assert refused.value.messages == ["A month's statement is issued once the month is over."]
+    with scopes_disabled():
+        outsider = MembershipFactory(firm=other_firm, role="admin")
+    with pytest.raises(PermissionDenied) as denied:
+        billing_services.statement_generate(firm=firm, year=2025, month=2, by=outsider)
+    assert str(denied.value) == "Only the firm's admins manage billing."
+
+
+def test_r21_periods_recorded_out_of_order_are_billed_in_date_order(firm, in_firm):
+    """A correction recorded after the upgrade: Essentials from 1 to 10 April, Plus
+    from the 11th. The line names both in date order at the last plan's price."""
+    sub = _wholesale(firm, "plus", name="Corrected")
+    with scopes_disabled():
+        plus = sub.periods.get()
+        plus.starts_on = datetime.date(2025, 4, 11)
+        plus.save()
+        earlier = sub.periods.get()
+        earlier.pk = None
+        earlier.product = product("essentials")
+        earlier.starts_on, earlier.ends_on = JAN, datetime.date(2025, 4, 11)
+        earlier.save()
+        assert earlier.pk > plus.pk
+    stmt = billing_services.statement_generate(firm=firm, year=2025, month=4)
+    [line] = stmt.lines.all()
+    assert line.product_label == "Essentials → Plus"
+    assert line.monthly_list_price == Decimal("42.00")
+    assert [p["days"] for p in line.detail] == [10, 20]
+
+
+def test_r21_a_single_day_is_billed_and_a_period_of_no_days_is_left_out(firm, in_firm):
+    none = _wholesale(firm, "essentials", name="Started and stopped")
+    with scopes_disabled():
+        none.periods.update(
+            starts_on=datetime.date(2025, 2, 10), ends_on=datetime.date(2025, 2, 10)
+        )
+    _wholesale(firm, "essentials", name="Last day", start=datetime.date(2025, 2, 28))
+    _wholesale(firm, "essentials", name="Whole month")
+    stmt = billing_services.statement_generate(firm=firm, year=2025, month=2)
+    lines = {line.client_name: line for line in stmt.lines.all()}
+    assert sorted(lines) == ["Last day", "Whole month"]
+    assert (lines["Last day"].days, lines["Last day"].list_amount) == (1, Decimal("1.00"))
+    # Each line is one part: the days it was billed.
+    assert [p["days"] for p in lines["Last day"].detail] == [1]
+    assert [p["days"] for p in lines["Whole month"].detail] == [28]
+    assert stmt.line_count == 2
+
+
+def test_r1_r21_a_statement_reads_only_its_firms_periods_under_current_names(firm, other_firm):
+    """Outside any scope (as the beat task starts), each firm's statement holds its
+    own subscriptions, named as the clients are named now."""
+    renamed = _wholesale(firm, "essentials", name="Old name")
+    _wholesale(other_firm, "plus", name="Other firm's client")
+    with scopes_disabled():
+        renamed.client.display_name = "New name"
+        renamed.client.save()
+        theirs = billing_services.statement_generate(firm=other_firm, year=2025, month=2)
+        ours = billing_services.statement_generate(firm=firm, year=2025, month=2)
+        assert ours.pk != theirs.pk
+        assert ours.firm_id == firm.pk
+        assert [line.client_name for line in ours.lines.all()] == ["New name"]
+        assert [line.client_name for line in theirs.lines.all()] == ["Other firm's client"]
+
+
+def _issued(firm):
+    with scopes_disabled():
+        return [
+            (e.actor, e.target_type, e.target_id, e.target_label, e.changes)
+            for e in ActivityEvent.objects.filter(firm=firm, verb="statement.issued").order_by("pk")
+        ]
+
+
+def test_r21_issuing_a_statement_is_logged_with_who_and_the_net_totals(
+    firm, in_firm, primary_admin
+):
+    _wholesale(firm, "essentials")
+    _wholesale(firm, "plus", currency="CAD")
+    early = billing_services.statement_generate(firm=firm, year=2025, month=2, by=primary_admin)
+    scheduled = billing_services.statement_generate(firm=firm, year=2025, month=3)
+    assert _issued(firm) == [
+        (primary_admin.user, "statement", early.pk, "2025-02", {"CAD": "52.50", "EUR": "19.60"}),
+        (None, "statement", scheduled.pk, "2025-03", {"CAD": "52.50", "EUR": "19.60"}),
+    ]
+
+
+def test_r21_a_concurrent_run_that_issued_the_month_first_wins(firm, other_firm, monkeypatch):
+    """The other run writes February's statement after this one looked for it: this
+    one's insert fails, writes nothing, and answers with the statement that exists."""
+    _wholesale(firm, "essentials")
+    first_of_february = datetime.date(2025, 2, 1)
+    real_load = billing_services.Schedule.load
+    competitor = []
+
+    def racing_load():
+        if not competitor:
+            competitor.append(Statement.objects.create(firm=firm, month=first_of_february))
+        return real_load()
+
+    with scopes_disabled():
+        billing_services.statement_generate(firm=firm, year=2025, month=1)
+        billing_services.statement_generate(firm=other_firm, year=2025, month=2)
+        monkeypatch.setattr(billing_services.Schedule, "load", racing_load)
+        result = billing_services.statement_generate(firm=firm, year=2025, month=2)
+        assert result == competitor[0]
+        assert result.lines.count() == 0
+    assert [label for *_, label, _changes in _issued(firm)] == ["2025-01"]

@@ -104,3 +104,136 @@ def test_read_ahead_reads_no_more_than_depth_chunks_ahead(depth):
         assert settled(1 + depth + 1) == 1 + depth + 1
         assert next(chunks) == [1]
         assert settled(2 + depth + 1) == 2 + depth + 1
+
+
+# Header spellings ------------------------------------------------------------------
+
+ROW = ["9000000000000001", "Café Dupont", "C-1"]
+
+
+def _header_line(*cells: str, delimiter: str = ",") -> bytes:
+    return (delimiter.join(cells) + "\r\n" + delimiter.join(ROW) + "\r\n").encode()
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        # Quotes left inside a cell (a space before the opening quote keeps them).
+        ('"Company ID"', ' "Display name"', ' "Client number" '),
+        # A byte order mark inside the line (files pasted together).
+        ("Company ID", "\ufeffDisplay name", "Client number\ufeff"),
+        # Apostrophes as keyboards and word processors type them.
+        (
+            "Numéro d\u02bcidentification de l\u02bcentreprise",
+            "Nom d`affichage",
+            "Numéro de client",
+        ),
+        (
+            "Numéro d\u2019identification de l`entreprise",
+            "Nom d\u02bcaffichage",
+            "Numéro de client",
+        ),
+        # Spaces and case.
+        ("company   id", "DISPLAY NAME", "Client\u00a0number"),
+    ],
+)
+def test_r25_header_cells_are_recognised_as_spreadsheets_write_them(cells):
+    reader = CsvReader(io.BytesIO(_header_line(*cells)))
+    assert reader.format.columns == (0, 1, 2)
+    assert [tuple(row[1:]) for row in reader] == [tuple(ROW)]
+
+
+def test_r25_a_column_named_twice_is_read_from_its_first_place():
+    data = _header_line("Client number", "Company ID", "Display name", "Client number")
+    reader = CsvReader(io.BytesIO(data.replace(b"C-1", b"C-1,C-2", 1)))
+    assert reader.format.columns == (1, 2, 0)
+    [row] = list(reader)
+    assert (row.company_id, row.client_number) == ("Café Dupont", "9000000000000001")
+
+
+def test_r29_a_header_too_long_for_one_delimiter_is_tried_with_the_next():
+    """A comma-split of this line is one cell over the csv module's field limit; the
+    semicolon split is the header."""
+    extra = ";".join(f"Note {i:05}" for i in range(15_000))
+    assert len(extra) > 131_072
+    data = f"Company ID;Display name;Client number;{extra}\r\n9000000000000001;A;N1\r\n"
+    reader = CsvReader(io.BytesIO(data.encode()))
+    assert (reader.format.delimiter, reader.format.columns) == (";", (0, 1, 2))
+    assert [row.client_number for row in reader] == ["N1"]
+
+
+@pytest.mark.parametrize("title", ["Clients", "XX", "Export;X"])
+def test_r29_a_title_line_above_the_header_gets_the_no_header_message(title):
+    data = title.encode() + b"\r\n" + csv_bytes([ROW])
+    with pytest.raises(ParseError) as info:
+        inspect(io.BytesIO(data), max_rows=10)
+    assert info.value.code == "no_header"
+
+
+def test_r29_a_cell_over_the_field_limit_in_the_rows_is_not_csv():
+    data = csv_bytes([ROW, ["9000000000000002", "B" * 200_000, "N2"]])
+    with pytest.raises(ParseError) as info:
+        inspect(io.BytesIO(data), max_rows=10)
+    assert info.value.code == "not_csv"
+    assert "not a CSV file" in info.value.message
+
+
+# Streaming -------------------------------------------------------------------------
+
+
+class _Recorded(io.BytesIO):
+    """A file that remembers the size of every read."""
+
+    def __init__(self, data: bytes):
+        super().__init__(data)
+        self.sizes = []
+
+    def read(self, size=-1):
+        self.sizes.append(size)
+        return super().read(size)
+
+
+def test_r27_the_file_is_read_in_blocks_never_whole():
+    stream = _Recorded(_big(30_000))
+    assert stream.getbuffer().nbytes > 2 * READ_BYTES
+    fmt, count = inspect(stream, max_rows=10**6)
+    assert count == 30_000
+    assert stream.sizes
+    assert all(size is not None and 0 < size <= READ_BYTES for size in stream.sizes)
+
+
+def test_r27_inspect_leaves_the_file_at_its_start():
+    stream = io.BytesIO(_big(10))
+    inspect(stream, max_rows=100)
+    assert stream.tell() == 0
+    assert stream.read() == _big(10)
+
+
+def test_r27_bytes_read_follows_the_reader_through_the_file():
+    data = _big(20_000)
+    stream = io.BytesIO(data)
+    reader = CsvReader(stream)
+    seen = []
+    for number, _row in enumerate(reader):
+        if number % 5_000 == 0:
+            seen.append(reader.bytes_read())
+    assert 0 < seen[0] < seen[-1] <= len(data)
+    assert seen == sorted(seen)
+    assert reader.bytes_read() == len(data)
+    reader.detach()
+    stream.close()
+    assert reader.bytes_read() == 0
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ('"Company IDX"', "Display name", "Client number"),
+        ("Company ID", "Display name", "Client numberX"),
+        ("Company ID", "XDisplay name", "Client number"),
+    ],
+)
+def test_r25_a_header_cell_with_more_than_the_title_is_not_that_column(cells):
+    with pytest.raises(ParseError) as info:
+        CsvReader(io.BytesIO(_header_line(*cells)))
+    assert info.value.code == "no_header"

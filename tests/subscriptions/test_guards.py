@@ -8,7 +8,7 @@ import pytest
 
 from subscriptions.models import Billing
 from subscriptions.periods import discount_terms
-from subscriptions.pricing import Segment, add_months, charge_for_month
+from subscriptions.pricing import Segment, add_months, charge_for_month, round_cents
 
 D = Decimal
 
@@ -98,3 +98,24 @@ def test_r15_a_discount_ending_on_the_first_of_a_month_leaves_it_whole():
     april = charge_for_month([seg], 2026, 4)
     assert april.net_amount == D("30.00")
     assert [(p["days"], p["rate"]) for p in april.parts] == [(30, "0")]
+
+
+def test_r21_a_negative_amount_is_a_programming_error_with_its_reason():
+    with pytest.raises(ValueError, match=r"^Amounts are never negative\.$"):
+        round_cents(D("-0.01"))
+    assert round_cents(D("0.005")) == D("0.01")
+
+
+def test_r21_a_segment_that_only_touches_the_month_adds_no_piece():
+    """A plan that ended on 1 June and the next that starts on 1 July bill June with
+    one piece, the plan in between."""
+    june = datetime.date(2025, 6, 1)
+    july = datetime.date(2025, 7, 1)
+    segments = [
+        Segment(datetime.date(2025, 1, 1), june, D("28.00"), D("0"), label="before"),
+        Segment(june, july, D("42.00"), D("0"), label="June"),
+        Segment(july, None, D("60.00"), D("0"), label="after"),
+    ]
+    amounts = charge_for_month(segments, 2025, 6)
+    assert (amounts.days, amounts.list_amount) == (30, D("42.00"))
+    assert [part["label"] for part in amounts.parts] == ["June"]

@@ -7,6 +7,7 @@ from django.db import connection
 
 BENCHMARKS = [
     "bench_clients",
+    "bench_api",
     "bench_billing",
     "bench_imports",
     "bench_scale",

@@ -20,6 +20,7 @@ NOT_SOURCE = [
     "locale",
     "tests",
     "test-artifacts",
+    "mutants",
     "node_modules",
     "build",
     "*.egg-info",
