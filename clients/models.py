@@ -366,7 +366,9 @@ class Client(TenantModel):
         # - by number: the per-firm unique index for the numbered clients, then
         #   (firm, id) for the few without a number;
         # - by lead accountant: a lead belongs to one firm, so the index leads with it
-        #   (it also serves the foreign key).
+        #   (it also serves the foreign key), then the firm, which every query of
+        #   the list names: without it PostgreSQL meets the firm condition by
+        #   intersecting with a scan of all the firm's clients (80 ms at 1,000,000).
         # PostgreSQL-only indexes (trigram name search) live in migration 0003.
         indexes = [
             models.Index(fields=["firm", "search_name", "id"], name="client_firm_name"),
@@ -376,8 +378,8 @@ class Client(TenantModel):
                 name="client_firm_without_number",
             ),
             models.Index(
-                fields=["lead_accountant", "status", "search_name", "id"],
-                name="client_lead_status_name",
+                fields=["lead_accountant", "firm", "status", "search_name", "id"],
+                name="client_lead_firm_status_name",
             ),
             models.Index(
                 fields=["company_account"],

@@ -301,3 +301,51 @@ class DistributeByFirm(Operation):
     @property
     def migration_name_fragment(self):
         return "distribute_by_firm"
+
+
+class UncheckFirmKey(Operation):
+    """Drop the composite key (field_id, firm_id) of one key between firm tables on
+    PostgreSQL, for a field turned into a plain ForeignKey(db_constraint=False) by
+    the same migration (see tests/test_distribution.py's UNCHECKED_KEYS). Put it
+    before the AlterField. Reversible: backwards builds the key again."""
+
+    reversible = True
+    reduces_to_sql = False
+
+    def __init__(self, model_name, name):
+        self.model_name, self.name = model_name, name
+
+    def deconstruct(self):
+        return self.__class__.__name__, [self.model_name, self.name], {}
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def _key(self, app_label, state):
+        model = state.apps.get_model(app_label, self.model_name)
+        return model, model._meta.get_field(self.name)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        model, field = self._key(app_label, from_state)
+        table, firm = model._meta.db_table, _firm_column(model)
+        target = field.target_field.model._meta.db_table
+        for name, source, kind, columns, to, _to_columns in _keys(schema_editor, table):
+            if (kind, _unquoted(source), _unquoted(to)) == ("f", table, target) and list(
+                columns
+            ) == [field.column, firm]:
+                _drop_constraint(schema_editor, table, name)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        model, field = self._key(app_label, to_state)
+        _add_composite_key(schema_editor, model, field)
+
+    def describe(self):
+        return f"Drop the firm key of {self.model_name}.{self.name} (PostgreSQL)"
+
+    @property
+    def migration_name_fragment(self):
+        return f"uncheck_{self.model_name.lower()}_{self.name}"

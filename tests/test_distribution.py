@@ -43,6 +43,10 @@ UNCHECKED_KEYS = {
     # 15, 100,000 staged rows took 4 to 7 s more to commit, more than the write.
     "imports.ImportRow.job",
     "imports.ImportRow.client",
+    # A statement's lines are written once, by COPY, in the transaction that
+    # creates the statement (billing/models.py); measured on PostgreSQL 15, the
+    # check of 100,000 lines' statement and firm took 0.9 s of a 4.7 s statement.
+    "billing.StatementLine.statement",
 }
 FIRM_COLUMN = "firm_id"
 
