@@ -7,6 +7,7 @@ the database needs to write them and their indexes. Names mix the same words as 
 Python generator of `bench_clients`, so the same searches find the same share of
 rows at every size."""
 
+import os
 import statistics
 import time
 
@@ -189,6 +190,9 @@ def analyze(*tables: str) -> None:
                 cursor.execute("CHECKPOINT")
         except DatabaseError:
             pass
+    # And, when the database runs on this machine, until the system has written
+    # them to disk: its writeback would otherwise slow the first measures.
+    os.sync()
 
 
 def request_ms(web, url: str, *, htmx: bool = False, name: str = "") -> float:
