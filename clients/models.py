@@ -362,7 +362,7 @@ class Client(TenantModel):
         # Few indexes, because a client-number import rewrites every row it
         # touches in each of them. The list pages by keyset on (sort column, id):
         # - by name: (firm, search_name, id), the status filter read on the way
-        #   (most clients are active);
+        #   (most clients are active; PostgreSQL keeps the status in it, 0013);
         # - by number: the per-firm unique index for the numbered clients, then
         #   (firm, id) for the few without a number;
         # - by lead accountant: (lead, firm, ...), which also serves the foreign key;
