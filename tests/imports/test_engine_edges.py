@@ -1,0 +1,236 @@
+"""The import engine at its edges: the limits checked again when a job runs
+(R27), the progress and heartbeat a running job reports (R28), what an import
+leaves alone and what its summary records, what undo looks at."""
+
+import datetime
+import logging
+from types import SimpleNamespace
+
+import pytest
+from django.core.files.base import ContentFile
+from django.db import DatabaseError
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from imports import bulk, services
+from imports.engine import checks, run, staging
+from imports.engine.run import import_job_run
+from imports.models import ImportJob, ImportStatus
+from imports.signals import import_finished
+from practice.models import ActivityEvent
+from practice.tenancy import firm_scope
+from tests.imports.factories import ImportJobFactory, csv_bytes, numbers_of, rows_of
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2026, 3, 2, 10, 0, tzinfo=datetime.UTC)
+
+
+def row(client, number):
+    return [client.company_id, client.display_name, number]
+
+
+def queued(firm, member, data, mode="check"):
+    """A job uploaded earlier, waiting for a worker."""
+    with scopes_disabled():
+        return ImportJobFactory(
+            firm=firm,
+            created_by=member.user,
+            mode=mode,
+            status=ImportStatus.QUEUED,
+            total_rows=0,
+            progress=0,
+            file=ContentFile(data, name="clients.csv"),
+        )
+
+
+def ran(job):
+    with scopes_disabled():
+        import_job_run(job=job)
+        return ImportJob.unscoped.get(pk=job.pk)
+
+
+def nine_rows(make_clients):
+    return csv_bytes([row(client, f"N-{n}") for n, client in enumerate(make_clients(*[None] * 9))])
+
+
+# R27: the limits in force when the job runs -----------------------------------
+
+
+@pytest.mark.parametrize("spare", [0, -1])
+def test_r27_a_file_over_the_size_limit_set_since_its_upload_fails_when_it_runs(
+    spare, settings, firm, standard_member, make_clients
+):
+    data = nine_rows(make_clients)
+    settings.IMPORT_MAX_BYTES = len(data) + spare
+    job = ran(queued(firm, standard_member, data))
+    if spare < 0:
+        assert (job.status, job.failure_code, job.total_rows) == ("failed", "too_large", 0)
+    else:
+        assert (job.status, job.failure_code, job.total_rows) == ("done", "", 9)
+
+
+@pytest.mark.parametrize("spare", [0, -1])
+def test_r27_a_file_over_the_row_limit_set_since_its_upload_fails_when_it_runs(
+    spare, settings, monkeypatch, firm, standard_member, make_clients
+):
+    """The rows are counted across the chunks the file is read in."""
+    monkeypatch.setattr(staging, "CHUNK_ROWS", 2)
+    data = nine_rows(make_clients)
+    settings.IMPORT_MAX_ROWS = 9 + spare
+    job = ran(queued(firm, standard_member, data))
+    if spare < 0:
+        assert (job.status, job.failure_code) == ("failed", "too_many_rows")
+        with scopes_disabled():
+            assert not job.rows.exists()
+    else:
+        assert (job.status, job.failure_code, job.total_rows) == ("done", "", 9)
+
+
+# R28: what a running job reports -------------------------------------------------
+
+
+@pytest.fixture
+def reports(monkeypatch, time_machine):
+    """Each heartbeat of the run as stored: (progress, rows read so far, whether
+    its time is the time it was written). The clock moves on a minute after each."""
+    time_machine.move_to(NOW, tick=False)
+    seen = []
+    original = staging.touch
+
+    def touch(job, **fields):
+        original(job, **fields)
+        stored = ImportJob.unscoped.get(pk=job.pk)
+        seen.append((stored.progress, stored.total_rows, stored.heartbeat_at == timezone.now()))
+        time_machine.shift(datetime.timedelta(minutes=1))
+
+    monkeypatch.setattr(staging, "touch", touch)
+    return seen
+
+
+def test_r28_a_running_job_reports_after_its_first_chunk_then_about_once_a_second(
+    reports, monkeypatch, firm, standard_member, make_clients
+):
+    monkeypatch.setattr(staging, "CHUNK_ROWS", 2)
+    # Five chunks (2, 2, 2, 2, 1 rows), read at these seconds:
+    clock = iter([0.0, 0.5, 1.0, 1.4, 2.0])
+    monkeypatch.setattr(staging, "time", SimpleNamespace(monotonic=lambda: next(clock)))
+    job = ran(queued(firm, standard_member, nine_rows(make_clients)))
+    assert job.status == ImportStatus.DONE
+    # The file is small enough to be read whole with its first chunk: 80 % is
+    # all of the reading; then the rules are checked (85 %).
+    assert reports == [
+        (1, 0, True),  # the file's format
+        (80, 2, True),  # after the first chunk
+        (80, 6, True),  # a second later
+        (80, 9, True),  # and another
+        (80, 9, True),  # the whole file read
+        (85, 9, True),  # checking the rules
+    ]
+
+
+def test_r28_a_running_jobs_progress_follows_the_bytes_read(
+    reports, monkeypatch, firm, standard_member, make_clients
+):
+    """A file read in many blocks: each report lies between the start of the
+    reading (5 %) and its end (80 %), and never goes back."""
+    monkeypatch.setattr(staging, "CHUNK_ROWS", 200)
+    monkeypatch.setattr(staging, "PROGRESS_SECONDS", 0)
+    clients = make_clients(None)
+    rows = [row(clients[0], "N-1")] + [["0", "Nobody " + "x" * 80, f"X-{n}"] for n in range(999)]
+    job = ran(queued(firm, standard_member, csv_bytes(rows)))
+    assert (job.status, job.total_rows, job.failed_count) == (ImportStatus.DONE, 1000, 999)
+    reading = [progress for progress, total, _ in reports[1:-2]]
+    assert [total for _, total, _ in reports[1:-2]] == [200, 400, 600, 800, 1000]
+    assert 5 < reading[0] < 80 and reading == sorted(reading) and reading[-1] == 80
+
+
+# What an import leaves alone, and what it records ------------------------------
+
+
+def test_r26_a_swap_leaves_the_firms_other_numbers_alone(make_clients, run_import):
+    a, b, c = make_clients("1", "2", "3")
+    job = run_import(csv_bytes([row(a, "2"), row(b, "1")]))
+    assert job.updated_count == 2
+    assert numbers_of([a, b, c]) == ["2", "1", "3"]
+
+
+def test_r26_the_counts_of_an_import_that_changes_nothing(make_clients, run_import):
+    a, b = make_clients("A", "B")
+    job = run_import(csv_bytes([row(a, "A"), [b.company_id, "Someone else", "B-2"]]))
+    assert (job.total_rows, job.updated_count, job.unchanged_count, job.failed_count) == (
+        2,
+        0,
+        1,
+        1,
+    )
+    job = run_import(csv_bytes([[b.company_id, "Someone else", "B-2"]]))
+    assert (job.total_rows, job.updated_count, job.unchanged_count, job.failed_count) == (
+        1,
+        0,
+        0,
+        1,
+    )
+
+
+def test_the_import_summary_names_who_ran_it_and_the_end_is_announced(
+    make_clients, run_import, firm, admin_member
+):
+    (a,) = make_clients(None)
+    heard = []
+
+    def receiver(sender, *, firm, job, **kwargs):
+        heard.append((firm.pk, job.pk, job.status))
+
+    import_finished.connect(receiver, sender=ImportJob, weak=False)
+    try:
+        job = run_import(csv_bytes([row(a, "N")]), by=admin_member)
+    finally:
+        import_finished.disconnect(receiver, sender=ImportJob)
+    assert heard == [(firm.pk, job.pk, ImportStatus.DONE)]
+    with scopes_disabled():
+        (summary,) = ActivityEvent.objects.filter(firm=firm, verb="import.completed")
+    assert summary.actor == admin_member.user
+
+
+def test_work_tables_that_cannot_be_dropped_are_logged_and_the_import_stands(
+    make_clients, run_import, monkeypatch, caplog
+):
+    (a,) = make_clients("OLD")
+    original = bulk.temp_tables_drop
+
+    def drop(*names):
+        if names == checks.TEMP_TABLES:  # the run's final clean-up only
+            raise DatabaseError("connection lost")
+        original(*names)
+
+    monkeypatch.setattr(bulk, "temp_tables_drop", drop)
+    with caplog.at_level(logging.WARNING, logger=run.logger.name):
+        job = run_import(csv_bytes([row(a, "NEW")]))
+    assert (job.status, numbers_of([a])) == (ImportStatus.DONE, ["NEW"])
+    (record,) = [r for r in caplog.records if r.name == run.logger.name]
+    assert record.getMessage() == "Could not drop the import's work tables."
+    assert record.levelno == logging.WARNING
+    assert isinstance(record.exc_info[1], DatabaseError)
+    original(*checks.TEMP_TABLES)
+
+
+# Undo looks at the updated rows only -------------------------------------------
+
+
+def test_undo_leaves_the_unchanged_and_refused_rows_alone(
+    make_clients, run_import, firm, standard_member
+):
+    a, b, c = make_clients("A", "B", "C")
+    job = run_import(csv_bytes([row(a, "A-2"), row(b, "B"), [c.company_id, "Someone else", "C-2"]]))
+    assert rows_of(job) == [("updated", ""), ("unchanged", ""), ("failed", "name_mismatch")]
+    with firm_scope(firm):
+        job = services.import_job_undo(firm=firm, job=job, by=standard_member)
+    assert (job.restored_count, job.not_restored_count) == (1, 0)
+    assert numbers_of([a, b, c]) == ["A", "B", "C"]
+    with scopes_disabled():
+        assert list(job.rows.order_by("line").values_list("undo", flat=True)) == [
+            "restored",
+            "",
+            "",
+        ]
