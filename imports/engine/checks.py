@@ -163,12 +163,11 @@ def _names_differing(firm_id: int) -> tuple[list[tuple[int]], bool]:
             " WHERE r.reason = 'name_mismatch'",
             [firm_id],
         )
-        while batch := cursor.fetchmany(2000):
-            for line, name, client_name in batch:
-                if same_name(name, client_name):
-                    loose = True
-                else:
-                    mismatched.append((line,))
+        for line, name, client_name in cursor:
+            if same_name(name, client_name):
+                loose = True
+            else:
+                mismatched.append((line,))
     return mismatched, loose
 
 

@@ -8,12 +8,12 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.files.base import ContentFile
-from django.db import DatabaseError
+from django.db import DatabaseError, IntegrityError
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from imports import bulk, services
-from imports.engine import checks, run, staging
+from imports.engine import apply, checks, run, staging
 from imports.engine.run import import_job_run
 from imports.models import ImportJob, ImportStatus
 from imports.signals import import_finished
@@ -234,3 +234,67 @@ def test_undo_leaves_the_unchanged_and_refused_rows_alone(
             "",
             "",
         ]
+
+
+# R28: claiming a job, and how a run that fails is recorded ----------------------
+
+
+def test_r28_a_worker_claims_the_job_before_reading_its_file(
+    monkeypatch, time_machine, firm, standard_member, make_clients
+):
+    """Running, one more attempt, started and heard from now: a worker that dies
+    while reading the file leaves a job that is taken back once stale."""
+    time_machine.move_to(NOW, tick=False)
+    job = queued(firm, standard_member, nine_rows(make_clients))
+    claimed = []
+    original = staging.stage
+
+    def stage(job):
+        stored = ImportJob.unscoped.get(pk=job.pk)
+        claimed.append(
+            (
+                stored.status,
+                stored.attempts,
+                stored.started_at,
+                stored.heartbeat_at,
+                stored.progress,
+            )
+        )
+        original(job)
+
+    monkeypatch.setattr(staging, "stage", stage)
+    attempts = job.attempts
+    assert ran(job).status == ImportStatus.DONE
+    assert claimed == [(ImportStatus.RUNNING, attempts + 1, NOW, NOW, 1)]
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "level", "message"),
+    [
+        (
+            IntegrityError("unique"),
+            "conflict",
+            logging.WARNING,
+            "hit a unique constraint; nothing applied.",
+        ),
+        (RuntimeError("bug"), "error", logging.ERROR, "failed."),
+    ],
+)
+def test_a_run_that_fails_applies_nothing_and_is_logged_with_its_cause(
+    error, code, level, message, monkeypatch, caplog, make_clients, run_import
+):
+    a, b = make_clients("1", "2")
+
+    def fail(**kwargs):
+        raise error
+
+    monkeypatch.setattr(apply, "apply_numbers", fail)
+    with caplog.at_level(logging.WARNING, logger=run.logger.name):
+        job = run_import(csv_bytes([row(a, "2"), row(b, "1")]))
+    assert (job.status, job.failure_code) == (ImportStatus.FAILED, code)
+    assert numbers_of([a, b]) == ["1", "2"]
+    with scopes_disabled():
+        assert not job.rows.exists()
+    (record,) = [r for r in caplog.records if r.name == run.logger.name]
+    assert (record.levelno, record.getMessage()) == (level, f"Import {job.pk} {message}")
+    assert record.exc_info is None if code == "conflict" else record.exc_info[1] is error
