@@ -54,11 +54,7 @@ def same_name(a: str, b: str) -> bool:
 
 def runner(job: ImportJob) -> Membership | None:
     """The member who runs the import when their client access is restricted (R30)."""
-    membership = (
-        Membership.objects.filter(firm=job.firm_id, user=job.created_by_id)
-        .select_related("firm")
-        .first()
-    )
+    membership = Membership.objects.filter(firm=job.firm_id, user=job.created_by_id).first()
     if membership is None or reach_condition(membership) is None:
         return None
     return membership

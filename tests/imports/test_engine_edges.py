@@ -17,9 +17,10 @@ from imports.engine import apply, checks, run, staging
 from imports.engine.run import import_job_run
 from imports.models import ImportJob, ImportStatus
 from imports.signals import import_finished
-from practice.models import ActivityEvent
+from practice.models import ActivityEvent, ClientAccess, Membership
 from practice.tenancy import firm_scope
 from tests.imports.factories import ImportJobFactory, csv_bytes, numbers_of, rows_of
+from tests.practice.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -298,3 +299,41 @@ def test_a_run_that_fails_applies_nothing_and_is_logged_with_its_cause(
     (record,) = [r for r in caplog.records if r.name == run.logger.name]
     assert (record.levelno, record.getMessage()) == (level, f"Import {job.pk} {message}")
     assert record.exc_info is None if code == "conflict" else record.exc_info[1] is error
+
+
+# R30, R31: whose reach the import keeps to --------------------------------------
+
+
+def test_r30_r31_the_import_keeps_to_its_authors_reach_in_this_firm(
+    make_clients, run_import, firm, other_firm
+):
+    """Restricted elsewhere, not here: every client of this firm is known. Then
+    restricted here: a client they do not reach is as unknown as a missing one,
+    and one they lead is known."""
+    (seen, hidden) = make_clients("S-1", "H-1")
+    with scopes_disabled():
+        user = UserFactory()
+        MembershipFactory(firm=other_firm, user=user, client_access=ClientAccess.ASSIGNED)
+        member = MembershipFactory(firm=firm, user=user)
+        type(seen).objects.filter(pk=seen.pk).update(lead_accountant=member)
+    data = csv_bytes([row(seen, "S-2"), row(hidden, "H-2")])
+    job = run_import(data, mode="check", by=member)
+    assert rows_of(job) == [("updated", ""), ("updated", "")]
+    with scopes_disabled():
+        Membership.objects.filter(pk=member.pk).update(client_access=ClientAccess.ASSIGNED)
+        member.refresh_from_db()
+    job = run_import(data, by=member)
+    assert rows_of(job) == [("updated", ""), ("failed", "unknown_company_id")]
+    assert numbers_of([seen, hidden]) == ["S-2", "H-1"]
+
+
+def test_r26_an_import_whose_author_has_left_the_firm_still_runs(
+    make_clients, firm, standard_member
+):
+    (a,) = make_clients("OLD")
+    job = queued(firm, standard_member, csv_bytes([row(a, "NEW")]), mode="import")
+    with scopes_disabled():
+        Membership.objects.filter(pk=standard_member.pk).delete()
+    job = ran(job)
+    assert (job.status, job.updated_count) == (ImportStatus.DONE, 1)
+    assert numbers_of([a]) == ["NEW"]
