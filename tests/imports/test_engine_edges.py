@@ -4,6 +4,7 @@ leaves alone and what its summary records, what undo looks at."""
 
 import datetime
 import logging
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
@@ -336,4 +337,27 @@ def test_r26_an_import_whose_author_has_left_the_firm_still_runs(
         Membership.objects.filter(pk=standard_member.pk).delete()
     job = ran(job)
     assert (job.status, job.updated_count) == (ImportStatus.DONE, 1)
+    assert numbers_of([a]) == ["NEW"]
+
+
+def test_r28_a_job_waits_while_its_firms_import_lock_is_held_elsewhere(
+    monkeypatch, firm, other_firm, standard_member, make_clients
+):
+    """Only the firm's own lock matters: another firm's import does not hold it up."""
+    (a,) = make_clients("OLD")
+    job = queued(firm, standard_member, csv_bytes([row(a, "NEW")]), mode="import")
+
+    @contextmanager
+    def lock(firm_id):
+        yield firm_id != held[0]
+
+    monkeypatch.setattr(run, "firm_import_lock", lock)
+    held = [firm.pk]
+    with pytest.raises(run.ImportBusy), scopes_disabled():
+        import_job_run(job=job)
+    with scopes_disabled():
+        job.refresh_from_db()
+    assert (job.status, job.attempts, numbers_of([a])) == (ImportStatus.QUEUED, 0, ["OLD"])
+    held[0] = other_firm.pk
+    assert ran(job).status == ImportStatus.DONE
     assert numbers_of([a]) == ["NEW"]
