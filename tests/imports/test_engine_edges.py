@@ -134,17 +134,25 @@ def test_r28_a_running_job_reports_after_its_first_chunk_then_about_once_a_secon
 def test_r28_a_running_jobs_progress_follows_the_bytes_read(
     reports, monkeypatch, firm, standard_member, make_clients
 ):
-    """A file read in many blocks: each report lies between the start of the
-    reading (5 %) and its end (80 %), and never goes back."""
-    monkeypatch.setattr(staging, "CHUNK_ROWS", 200)
-    monkeypatch.setattr(staging, "PROGRESS_SECONDS", 0)
+    """A file read in many blocks, reported on for its first five chunks of ten:
+    each report lies between the start of the reading (5 %) and its end (80 %)
+    and never goes back; the end of the reading is reported in full."""
+    monkeypatch.setattr(staging, "CHUNK_ROWS", 100)
+    clock = iter([0.0, 1.0, 2.0, 3.0, 4.0, 4.1, 4.2, 4.3, 4.4, 4.5])
+    monkeypatch.setattr(staging, "time", SimpleNamespace(monotonic=lambda: next(clock)))
     clients = make_clients(None)
     rows = [row(clients[0], "N-1")] + [["0", "Nobody " + "x" * 80, f"X-{n}"] for n in range(999)]
     job = ran(queued(firm, standard_member, csv_bytes(rows)))
     assert (job.status, job.total_rows, job.failed_count) == (ImportStatus.DONE, 1000, 999)
-    reading = [progress for progress, total, _ in reports[1:-2]]
-    assert [total for _, total, _ in reports[1:-2]] == [200, 400, 600, 800, 1000]
-    assert 5 < reading[0] < 80 and reading == sorted(reading) and reading[-1] == 80
+    assert [(total, fresh) for _, total, fresh in reports] == [
+        (0, True),
+        *[(total, True) for total in (100, 200, 300, 400, 500)],
+        (1000, True),
+        (1000, True),
+    ]
+    reading = [progress for progress, _, _ in reports[1:6]]
+    assert reading[0] > 5 and reading == sorted(reading) and reading[-1] < 80
+    assert [progress for progress, _, _ in reports[6:]] == [80, 85]
 
 
 # What an import leaves alone, and what it records ------------------------------
@@ -328,6 +336,27 @@ def test_r30_r31_the_import_keeps_to_its_authors_reach_in_this_firm(
     assert numbers_of([seen, hidden]) == ["S-2", "H-1"]
 
 
+def test_r30_r31_someone_restricted_in_two_firms_imports_in_each_with_that_firms_reach(
+    make_clients, run_import, firm, other_firm, primary_admin
+):
+    """Each firm's import reads its author's membership of that firm, not of the
+    other, nor another member's of the same firm (listed before them by name)."""
+    with scopes_disabled():
+        user = UserFactory(full_name="Zzyzx Last")
+        here = MembershipFactory(firm=firm, user=user, client_access=ClientAccess.ASSIGNED)
+        there = MembershipFactory(firm=other_firm, user=user, client_access=ClientAccess.ASSIGNED)
+    led, hidden = make_clients("L-1", "H-1")
+    (led_there,) = make_clients("T-1", target_firm=other_firm)
+    with scopes_disabled():
+        type(led).objects.filter(pk=led.pk).update(lead_accountant=here)
+        type(led).objects.filter(pk=led_there.pk).update(lead_accountant=there)
+    job = run_import(csv_bytes([row(led, "L-2"), row(hidden, "H-2")]), by=here)
+    assert rows_of(job) == [("updated", ""), ("failed", "unknown_company_id")]
+    job = ran(queued(other_firm, there, csv_bytes([row(led_there, "T-2")]), mode="import"))
+    assert rows_of(job) == [("updated", "")]
+    assert numbers_of([led, hidden, led_there]) == ["L-2", "H-1", "T-2"]
+
+
 def test_r26_an_import_whose_author_has_left_the_firm_still_runs(
     make_clients, firm, standard_member
 ):
@@ -361,3 +390,38 @@ def test_r28_a_job_waits_while_its_firms_import_lock_is_held_elsewhere(
     held[0] = other_firm.pk
     assert ran(job).status == ImportStatus.DONE
     assert numbers_of([a]) == ["NEW"]
+
+
+def test_r28_claiming_a_job_leaves_the_firms_other_queued_jobs_alone(
+    firm, standard_member, make_clients
+):
+    (a,) = make_clients("OLD")
+    data = csv_bytes([row(a, "NEW")])
+    job, waiting = (queued(firm, standard_member, data) for _ in range(2))
+    assert ran(job).status == ImportStatus.DONE
+    with scopes_disabled():
+        waiting.refresh_from_db()
+    assert (waiting.status, waiting.attempts, waiting.started_at) == (ImportStatus.QUEUED, 0, None)
+
+
+def test_r28_a_job_finished_by_another_worker_meanwhile_is_not_run_again(
+    monkeypatch, firm, standard_member, make_clients
+):
+    """Another worker finishes the job between this one's look at it and its claim."""
+    (a,) = make_clients("OLD")
+    job = queued(firm, standard_member, csv_bytes([row(a, "NEW")]), mode="import")
+    original = ImportJob.refresh_from_db
+    finished = []
+
+    def refresh(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        if not finished:
+            finished.append(self.pk)
+            ImportJob.unscoped.filter(pk=self.pk).update(status=ImportStatus.DONE)
+
+    monkeypatch.setattr(ImportJob, "refresh_from_db", refresh)
+    with scopes_disabled():
+        import_job_run(job=job)
+        job = ImportJob.unscoped.get(pk=job.pk)
+    assert (job.status, job.attempts, job.started_at) == (ImportStatus.DONE, 0, None)
+    assert numbers_of([a]) == ["OLD"]
