@@ -7,10 +7,12 @@ compares codes byte by byte, collation "C", as SQLite always does) and the
 planner's housekeeping (statistics, memory for sorts and hashes)."""
 
 from collections.abc import Iterable
+from itertools import batched
 
 from django.db import connection, transaction
 
-# A column of a temporary table: its name and one of these kinds.
+# A column of a temporary table: its name and one of these kinds, typed per
+# database (connection.vendor).
 TYPES = {
     "postgresql": {"int": "bigint", "text": "text", "code": 'text COLLATE "C"'},
     "sqlite": {"int": "integer", "text": "text", "code": "text"},
@@ -24,7 +26,7 @@ def quote(name: str) -> str:
 
 def temp_table_create(name: str, columns: list[tuple[str, str]]) -> None:
     """(Re)create the temporary table `name`; visible to this connection only."""
-    types = TYPES["postgresql" if connection.vendor == "postgresql" else "sqlite"]
+    types = TYPES[connection.vendor]
     spec = ", ".join(f"{quote(column)} {types[kind]}" for column, kind in columns)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {quote(name)}")
@@ -40,7 +42,7 @@ def temp_tables_drop(*names: str) -> None:
 def copy_into(table: str, columns: list[str], rows: Iterable[tuple]) -> None:
     """Append `rows` (tuples in `columns` order) to `table`."""
     names = ", ".join(quote(column) for column in columns)
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":  # pragma: no mutate block (PostgreSQL only)
         statement = f"COPY {quote(table)} ({names}) FROM STDIN"
         with connection.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
@@ -50,13 +52,7 @@ def copy_into(table: str, columns: list[str], rows: Iterable[tuple]) -> None:
     statement = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"  # noqa: S608
     # One transaction for all, not one per row.
     with transaction.atomic(), connection.cursor() as cursor:
-        batch: list[tuple] = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= INSERT_BATCH:
-                cursor.executemany(statement, batch)
-                batch = []
-        if batch:
+        for batch in batched(rows, INSERT_BATCH):
             cursor.executemany(statement, batch)
 
 
@@ -64,7 +60,7 @@ def analyze(table: str) -> None:
     """Fresh statistics for a table just filled (autovacuum never sees
     temporary tables), so joins over it are planned for its real size. A small
     sample is enough for that, and several times cheaper than the default."""
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":  # pragma: no mutate block (PostgreSQL only)
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL default_statistics_target = 10")
             cursor.execute(f"ANALYZE {quote(table)}")
@@ -73,6 +69,6 @@ def analyze(table: str) -> None:
 def large_work_memory() -> None:
     """Until the transaction ends, let sorts and hashes over a whole file stay in
     memory (the server's default is sized for many small queries)."""
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":  # pragma: no mutate block (PostgreSQL only)
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL work_mem = '64MB'")

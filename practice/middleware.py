@@ -39,7 +39,7 @@ class TenantGateMiddleware:
             .first()
         )
         if membership is None:
-            raise Http404("No such firm.")
+            raise Http404
         request.firm = membership.firm
         request.membership = membership
         request_firm_set(membership.firm)

@@ -27,13 +27,14 @@ def firm_scope(firm):
 def get_in_firm_or_404(queryset_or_model, *, firm, **lookup):
     """Fetch one object of `firm` or raise Http404.
 
-    The message is the same whether the object does not exist or belongs to
-    another firm, so ids of other tenants can't be probed."""
+    The answer is the same whether the object does not exist or belongs to
+    another firm, so ids of other tenants can't be probed. The 404 has no
+    message: the 404 page and the API's answer never show one."""
     queryset = getattr(queryset_or_model, "objects", queryset_or_model).all()
     try:
         return queryset.get(firm=firm, **lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such object.") from None
+        raise Http404 from None
 
 
 def firm_task(*task_args, **task_options):

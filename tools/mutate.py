@@ -75,11 +75,13 @@ GROUPS = {
         tests=("tests/imports/test_parsing.py", "tests/imports/test_guards.py"),
     ),
     "imports_engine": Group(
-        mutate=("imports/engine/*.py",),
+        mutate=("imports/engine/*.py", "imports/bulk.py"),
         tests=(
             "tests/imports/test_rules.py",
+            "tests/imports/test_engine.py",
             "tests/imports/test_task.py",
             "tests/imports/test_engine_guards.py",
+            "tests/imports/test_engine_edges.py",
             "tests/clients/test_import_history.py",
         ),
     ),

@@ -1,6 +1,8 @@
 """Writing client numbers: an import's new numbers, or the previous ones given
 back when it is undone."""
 
+from itertools import batched
+
 from django.db import connection
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
@@ -19,10 +21,8 @@ def apply_numbers(*, firm: Firm, moves: tuple[str, list], clear: list[int]) -> N
     parameters) selecting (client_id, new_number); the clients in `clear` hold a
     number another client takes and lose it first, so that no write trips the
     per-firm unique constraint on the way."""
-    for start in range(0, len(clear), CHUNK_ROWS):
-        Client.objects.filter(firm=firm, pk__in=clear[start : start + CHUNK_ROWS]).update(
-            client_number=None
-        )
+    for chunk in batched(clear, CHUNK_ROWS):
+        Client.objects.filter(firm=firm, pk__in=chunk).update(client_number=None)
     moves_sql, params = moves
     table = bulk.quote(Client._meta.db_table)
     with connection.cursor() as cursor:
@@ -35,8 +35,8 @@ def apply_numbers(*, firm: Firm, moves: tuple[str, list], clear: list[int]) -> N
 
 
 def _fail_rows(qs, ids: list[int], **fields) -> None:
-    for start in range(0, len(ids), CHUNK_ROWS):
-        qs.filter(pk__in=ids[start : start + CHUNK_ROWS]).update(**fields)
+    for chunk in batched(ids, CHUNK_ROWS):
+        qs.filter(pk__in=chunk).update(**fields)
 
 
 def _sql(qs, *fields: str, **columns) -> tuple[str, list]:

@@ -27,9 +27,8 @@ SPOOL_BLOCK = 256 * 1024
 
 
 def _columns() -> str:
-    names = ["firm_id", "job_id", "undo"] + [
-        ImportRow._meta.get_field(name).column for name, _kind in ROWS_COLUMNS
-    ]
+    names = ["firm_id", "job_id", "undo"] + [name for name, _kind in ROWS_COLUMNS]
+    names = [ImportRow._meta.get_field(name).column for name in names]
     return ", ".join(bulk.quote(name) for name in names)
 
 
@@ -41,7 +40,7 @@ def _decided_rows(job: ImportJob) -> str:
     )
 
 
-class _Writer(threading.Thread):
+class _Writer(threading.Thread):  # pragma: no mutate block (PostgreSQL only)
     """Copies the spooled rows into ImportRow on its own connection."""
 
     def __init__(self, job: ImportJob, spool):
@@ -76,12 +75,13 @@ def _insert(job: ImportJob) -> None:
 def rows_recorded(job: ImportJob):
     """Record the decided rows by the end of the block, written alongside it
     where the database allows."""
-    if connection.vendor != "postgresql" or len(connection.atomic_blocks) != 1:
+    if connection.vendor != "postgresql" or len(connection.atomic_blocks) != 1:  # pragma: no mutate
         # SQLite, or inside a caller's transaction (whose uncommitted job a
         # second connection could not see): write them in this transaction.
         _insert(job)
         yield
         return
+    # pragma: no mutate block (PostgreSQL only, from here to the end)
     with tempfile.TemporaryFile() as spool:
         with (
             connection.cursor() as cursor,

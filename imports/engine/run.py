@@ -35,7 +35,7 @@ def _validate_and_apply(job: ImportJob) -> None:
     with transaction.atomic():
         # Writing first takes SQLite's write lock before anything is read.
         staging.touch(job, progress=85)
-        staging.lock_job_and_firm(job)
+        staging.lock_job_and_firm(job)  # pragma: no mutate (PostgreSQL only)
         bulk.large_work_memory()
         checks.decide(job)
         clear = checks.numbers_taken(job)
