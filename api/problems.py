@@ -58,6 +58,11 @@ class ApiProblem(Exception):
         super().__init__(detail)
 
 
+def invalid(loc: list, message, kind: str = "invalid") -> ApiProblem:
+    """A 422 naming the one input at `loc` (["body"|"query", name]) that is refused."""
+    return ApiProblem(422, code="invalid", errors=[{"loc": loc, "message": message, "type": kind}])
+
+
 def problem(status: int, detail: str = "", *, code: str = "", headers=None, **members):
     """An application/problem+json response."""
     body = {

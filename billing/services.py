@@ -131,7 +131,10 @@ def _line_amounts(rows, *, schedule: Schedule, products: dict, first, next_first
                 kind=kind,
             )
         except MissingPrice:
-            raise ValueError(f"No {row[7]} price for {name}.") from None
+            raise ValidationError(
+                _("No %(currency)s price for %(product)s: add one in the catalogue.")
+                % {"currency": row[7], "product": name}
+            ) from None
     amounts = charge_between(segments, first, next_first)
     if amounts.days == 0:
         return None

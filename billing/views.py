@@ -142,9 +142,12 @@ def statement_pdf(request, firm_slug, statement_id):
     """The statement as a PDF in the reader's language; a large one is rendered in
     the background while this page waits for it."""
     stmt = _admin_statement(request, statement_id)
-    pdf = pdf_requests.statement_pdf_request(statement=stmt, language=get_language())
+    polling = htmx_partial(request)
+    pdf = pdf_requests.statement_pdf_request(
+        statement=stmt, language=get_language(), retry=not polling
+    )
     context = {"statement": stmt, "pdf": pdf, "tab": "statements"}
-    if htmx_partial(request):
+    if polling:
         response = render(request, "billing/statement_pdf_wait.html#status", context)
         if pdf.content is not None or pdf.error:
             return HttpResponseStopPolling(response.content)

@@ -221,7 +221,11 @@ def client_set_status(*, firm: Firm, client: Client, by: Membership, status: str
     client keeps its data and its subscriptions, wholesale billing included."""
     if status not in ClientStatus.values:
         raise ValidationError(_("Unknown status."))
-    current = Client.objects.select_for_update(of=("self",)).get(firm=firm, pk=client.pk)
+    current = (
+        Client.objects.select_for_update(of=("self",))
+        .select_related("lead_accountant__user")  # for the clients_updated receivers
+        .get(firm=firm, pk=client.pk)
+    )
     if current.status == status:
         return current
     before = current.status

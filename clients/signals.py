@@ -11,7 +11,8 @@ from django.dispatch import Signal
 client_created = Signal()
 
 # Sent inside the change's transaction with `firm`, `clients` (the changed clients:
-# one, or an iterable of several for bulk changes), `fields` (the names of the fields
+# one, or an iterable of several for bulk changes, which may be read only once:
+# a receiver that needs them twice keeps its own list), `fields` (the names of the fields
 # that changed) and `by` (User, or None). Client-number imports are announced once,
 # by imports.signals.import_finished.
 clients_updated = Signal()

@@ -32,6 +32,15 @@ class StyledFormMixin:
 
     def full_clean(self):
         super().full_clean()
+        self._mark_invalid()
+
+    def add_error(self, field, error):
+        # Also for the errors a service adds once the form is valid (apply_errors).
+        super().add_error(field, error)
+        if hasattr(self, "cleaned_data"):
+            self._mark_invalid()
+
+    def _mark_invalid(self):
         for name in self.errors:
             if name in self.fields:
                 widget = self.fields[name].widget

@@ -22,17 +22,6 @@ ADMINS_ONLY = gettext_lazy("Only the firm's admins manage webhooks.")
 SHOW_SECRET = "webhooks_show_secret"
 
 
-def _refused(form, exc: ValidationError) -> None:
-    """The service's errors on the form, with their fields marked invalid."""
-    apply_errors(form, exc)
-    for name in form.errors:
-        if name in form.fields:
-            widget = form.fields[name].widget
-            if "is-invalid" not in widget.attrs.get("class", ""):
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-                widget.attrs["aria-invalid"] = "true"
-
-
 def _detail(request, endpoint, *, show_secret: bool = False):
     if show_secret:
         request.session[SHOW_SECRET] = endpoint.pk
@@ -62,7 +51,7 @@ def endpoint_add(request, firm_slug):
                     firm=request.firm, by=request.membership, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _refused(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(
                     request,
@@ -118,7 +107,7 @@ def endpoint_edit(request, firm_slug, endpoint_id):
                     firm=request.firm, endpoint=endpoint, by=request.membership, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _refused(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("Endpoint saved."))
                 return _detail(request, endpoint)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from api.cursors import cursor_dump, cursor_load
-from api.problems import ApiProblem
+from api.problems import invalid
 from api.schemas.activity import ActivityQuery, EventPageOut
 from clients.selectors import RowCompare
 from practice import activity as activity_log
@@ -16,14 +16,6 @@ from practice import selectors
 from practice.forms import EARLIEST_DATE, LATEST_DATE
 
 router = Router()
-
-
-def _invalid(name: str, message: str) -> ApiProblem:
-    return ApiProblem(
-        422,
-        code="invalid",
-        errors=[{"loc": ["query", name], "message": message, "type": "invalid"}],
-    )
 
 
 def event_data(event) -> dict:
@@ -57,14 +49,16 @@ def activity_list(request, query: Query[ActivityQuery]):
         try:
             person = selectors.access_member_by_id(firm=request.firm, membership_id=query.person_id)
         except Http404:
-            raise _invalid("person_id", _("Choose a member of this firm's team.")) from None
+            raise invalid(
+                ["query", "person_id"], _("Choose a member of this firm's team.")
+            ) from None
         actor_id = person.user_id
     for name in ("start", "end"):
         day = getattr(query, name)
         if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
-            raise _invalid(name, _("Enter a date between 1900 and 9998."))
+            raise invalid(["query", name], _("Enter a date between 1900 and 9998."))
     if query.start and query.end and query.start > query.end:
-        raise _invalid("end", _("The end date is before the start date."))
+        raise invalid(["query", "end"], _("The end date is before the start date."))
     events = selectors.activity_events(
         firm=request.firm,
         membership=request.membership,

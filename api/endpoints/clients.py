@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Status
 
 from api.cursors import cursor_dump, cursor_load
-from api.problems import ApiProblem, service_errors
+from api.problems import ApiProblem, invalid, service_errors
 from api.responses import iso_datetime, json_response
 from api.schemas.clients import (
     ClientCreate,
@@ -131,16 +131,8 @@ def _lead(request, lead_id):
     try:
         return practice_selectors.access_member_by_id(firm=request.firm, membership_id=lead_id)
     except Http404:
-        raise ApiProblem(
-            422,
-            code="invalid",
-            errors=[
-                {
-                    "loc": ["body", "lead_accountant_id"],
-                    "message": _("Choose an active member of the firm's team."),
-                    "type": "invalid",
-                }
-            ],
+        raise invalid(
+            ["body", "lead_accountant_id"], _("Choose an active member of the firm's team.")
         ) from None
 
 
@@ -168,16 +160,8 @@ def client_list(request, query: Query[ClientListQuery]):
     if lead and lead != "none":
         leads = {str(m.pk) for m in selectors.lead_accountant_choices(firm=request.firm)}
         if lead not in leads:
-            raise ApiProblem(
-                422,
-                code="invalid",
-                errors=[
-                    {
-                        "loc": ["query", "lead"],
-                        "message": _("Choose an active member of the firm's team, or none."),
-                        "type": "invalid",
-                    }
-                ],
+            raise invalid(
+                ["query", "lead"], _("Choose an active member of the firm's team, or none.")
             )
     filters = selectors.ClientFilters(
         q=q,
@@ -226,16 +210,8 @@ def client_create(request, body: ClientCreate, response: HttpResponse):
         and not plan_code
         and plan_choices_for_new_client(firm=request.firm)
     ):
-        raise ApiProblem(
-            422,
-            code="invalid",
-            errors=[
-                {
-                    "loc": ["body", "plan_code"],
-                    "message": _("Choose the plan the client subscribes to."),
-                    "type": "missing",
-                }
-            ],
+        raise invalid(
+            ["body", "plan_code"], _("Choose the plan the client subscribes to."), "missing"
         )
     fields = _service_fields(request, data)
     try:

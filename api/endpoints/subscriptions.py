@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from api.cursors import cursor_dump, cursor_load
-from api.problems import ApiProblem
+from api.problems import ApiProblem, invalid
 from api.schemas.billing import (
     MoveOption,
     PlanMove,
@@ -146,17 +146,7 @@ def _move(request, subscription_id: int, body: PlanMove, direction: str) -> dict
         (p for p in selectors.catalogue(kind=ProductKind.PLAN) if p.code == body.plan_code), None
     )
     if product is None:
-        raise ApiProblem(
-            422,
-            code="invalid",
-            errors=[
-                {
-                    "loc": ["body", "plan_code"],
-                    "message": _("Choose a plan from the catalogue."),
-                    "type": "invalid",
-                }
-            ],
-        )
+        raise invalid(["body", "plan_code"], _("Choose a plan from the catalogue."))
     try:
         services.subscription_change_plan(
             firm=request.firm,

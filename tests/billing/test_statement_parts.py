@@ -148,9 +148,12 @@ def test_r37_new_terms_reprice_running_subscriptions_from_their_date_not_new_one
     assert [(p["days"], p["rate"]) for p in line.detail] == [(10, "0.3000"), (21, "0.2500")]
     assert line.net_amount == Decimal("30.82")  # 42 × (10 × 0.70 + 21 × 0.75) ÷ 31
     with scopes_disabled():
-        client = ClientFactory(firm=firm, initial_billing=BillingChoice.WHOLESALE)
+        client = ClientFactory(
+            firm=firm, initial_billing=BillingChoice.WHOLESALE, initial_plan_code="plus"
+        )
     created = services.subscriptions_on_client_created(firm=firm, client=client, by=None)
-    assert created is None or created.discount_rate == Decimal("0.25")
+    assert created.discount_rate == Decimal("0.25")
+    running.refresh_from_db()
     assert running.discount_rate == Decimal("0.3000")  # its own rate is kept as issued
 
 

@@ -107,3 +107,31 @@ def test_r36_statement_page_and_pdf_in_both_languages(
                 ],
                 check=True,
             )
+
+
+def test_r36_a_pdf_that_cannot_be_prepared_says_so_in_both_languages(
+    page, live_server, login, firm, primary_admin, artifacts, monkeypatch
+):
+    """A rendering failure is a page with the way on (try again, the CSV), not a 500."""
+    from billing import pdf as billing_pdf
+
+    def fail(*, statement, language):
+        raise RuntimeError("no fonts")
+
+    monkeypatch.setattr(billing_pdf, "statement_pdf_bytes", fail)
+    stmt = _statement(firm)
+    login(page, live_server, primary_admin.user)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    pdf_url = live_server.url + reverse("billing:statement_pdf", args=[firm.slug, stmt.pk])
+    for language, message, again in (
+        ("en", "The PDF could not be prepared.", "Try again"),
+        ("fr", "Le PDF n'a pas pu être préparé.", "Réessayer"),
+    ):
+        page.context.add_cookies([{"name": "language", "value": language, "url": live_server.url}])
+        response = page.goto(pdf_url)
+        assert response.status == 200
+        expect(page.get_by_test_id("pdf-status")).to_contain_text(message)
+        expect(page.get_by_role("link", name=again)).to_be_visible()
+        page.screenshot(
+            path=str(artifacts / f"statement-pdf-failed-{language}.png"), full_page=True
+        )

@@ -17,8 +17,8 @@ BENCHMARKS = [
 
 class Command(BaseCommand):
     help = (
-        "Run every benchmark (bench_clients, bench_billing, bench_imports, bench_scale, "
-        "bench_webhooks) on "
+        "Run every benchmark (bench_clients, bench_api, bench_billing, bench_imports, "
+        "bench_scale, bench_webhooks) on "
         "PostgreSQL. By default in a throwaway database created next to DATABASE_URL's."
     )
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from clients.management.benchdata import p95
 from clients.models import Client, ClientType, new_company_id, normalize_search
 from clients.services import clients_reassign_lead
 from practice.models import Firm, Membership, Role, User
@@ -114,7 +115,7 @@ class Command(BaseCommand):
             raise CommandError(f"{len(ids) - done} deliveries did not succeed")
         timings.sort()
         self._out("webhooks_delivery_p50", f"{statistics.median(timings):.1f}", "ms")
-        self._out("webhooks_delivery_p95", f"{timings[int(len(timings) * 0.95) - 1]:.1f}", "ms")
+        self._out("webhooks_delivery_p95", f"{p95(timings):.1f}", "ms")
         self._out(
             "webhooks_deliveries_per_second_one_worker", f"{len(ids) / total:.0f}", "deliveries/s"
         )
