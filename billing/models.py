@@ -52,6 +52,9 @@ class StatementLine(TenantModel):
     # third of the statement's time); the statement row is checked once, and
     # carries the firm. No index on the statement alone: stmtline_stmt_name
     # starts with it. Deletions cascade through the ORM (statements refuse them).
+    # The client is not checked either (its check was a fifth of the statement's
+    # time): the lines are built from the firm's own subscriptions, and deleting a
+    # client clears its lines' key through the ORM (SET_NULL), by the index below.
     firm = models.ForeignKey(
         "practice.Firm",
         on_delete=models.CASCADE,
@@ -66,8 +69,13 @@ class StatementLine(TenantModel):
         db_constraint=False,
         db_index=False,
     )
-    client = TenantForeignKey(
-        Client, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    client = models.ForeignKey(
+        Client,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     client_name = models.CharField(_("client"), max_length=200)
     client_number = models.CharField(_("client number"), max_length=100, blank=True)

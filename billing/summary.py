@@ -117,22 +117,36 @@ def _endings(*, firm, first, next_first) -> tuple[list[dict], list[dict]]:
     return sorted(removed.values(), key=order), sorted(transferred.values(), key=order)
 
 
+def _falls(parts) -> list[tuple[dict, dict]]:
+    """The pairs of consecutive parts where the rate falls."""
+    return [
+        (before, after)
+        for before, after in zip(parts, parts[1:], strict=False)
+        if before.get("rate") is not None
+        and after.get("rate") is not None
+        and Decimal(after["rate"]) < Decimal(before["rate"])
+    ]
+
+
 def _discounts_ending(lines: list[dict]) -> list[dict]:
     out = []
+    # Lines with the same amounts share their detail (the statement's cache): its
+    # falls are worked out once.
+    falls_of: dict[int, list] = {}
     for line in lines:
-        parts = line.get("detail") or []
-        for before, after in zip(parts, parts[1:], strict=False):
-            if before.get("rate") is None or after.get("rate") is None:
-                continue
-            if Decimal(after["rate"]) < Decimal(before["rate"]):
-                out.append(
-                    {
-                        "name": line["client_name"],
-                        "number": line.get("client_number") or "",
-                        "product": after.get("label", ""),
-                        "on": after.get("from"),
-                        "from": before["rate"],
-                        "to": after["rate"],
-                    }
-                )
+        parts = line.get("detail") or ()
+        falls = falls_of.get(id(parts))
+        if falls is None:
+            falls = falls_of[id(parts)] = _falls(parts)
+        for before, after in falls:
+            out.append(
+                {
+                    "name": line["client_name"],
+                    "number": line.get("client_number") or "",
+                    "product": after.get("label", ""),
+                    "on": after.get("from"),
+                    "from": before["rate"],
+                    "to": after["rate"],
+                }
+            )
     return sorted(out, key=lambda e: (e["on"] or "", e["name"].lower()))

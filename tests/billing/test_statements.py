@@ -431,3 +431,23 @@ def test_r21_a_concurrent_run_that_issued_the_month_first_wins(firm, other_firm,
         assert result == competitor[0]
         assert result.lines.count() == 0
     assert [label for *_, label, _changes in _issued(firm)] == ["2025-01"]
+
+
+def test_r21_lines_keep_names_with_tabs_backslashes_and_line_breaks_as_typed(firm, in_firm):
+    """The lines are written with COPY on PostgreSQL: what its text format treats
+    as separators or escapes is kept as typed, and a deleted client's empty key
+    stays empty."""
+    odd = "Dupont\tfils \\ associés\nLyon\r\\N"
+    sub = _wholesale(firm, "essentials", name=odd)
+    plain = _wholesale(firm, "essentials", name="Plain")
+    with scopes_disabled():
+        sub.client.__class__.objects.filter(pk=sub.client_id).update(
+            client_number="C\\1\t2", company_id="\\N"
+        )
+    stmt = billing_services.statement_generate(firm=firm, year=2025, month=2)
+    lines = {line.subscription_ref: line for line in stmt.lines.all()}
+    assert (lines[sub.pk].client_name, lines[sub.pk].client_number) == (odd, "C\\1\t2")
+    assert lines[sub.pk].company_id == "\\N" and lines[sub.pk].client_id == sub.client_id
+    assert lines[plain.pk].client_name == "Plain" and lines[plain.pk].client_id == plain.client_id
+    assert lines[sub.pk].detail == lines[plain.pk].detail != []
+    assert lines[sub.pk].net_amount == Decimal("19.60")
