@@ -4,7 +4,8 @@ assigned clients, and the clients an admin may add to a member's list."""
 from django.db.models import Count, Q, QuerySet
 
 from clients.access import clients_reachable
-from clients.models import Client, ClientAssignment, normalize_search
+from clients.models import Client, ClientAssignment
+from clients.search import name_contains
 from practice.models import Firm, Membership
 from practice.tenancy import get_in_firm_or_404
 
@@ -66,9 +67,9 @@ def clients_to_assign(
     if not q:
         return []
     condition = Q(client_number__startswith=q)
-    name = normalize_search(q)
-    if name:
-        condition |= Q(search_name__contains=name)
+    name = name_contains(firm_id=by.firm_id, text=q)
+    if name is not None:
+        condition |= name
     assigned = ClientAssignment.objects.filter(firm=membership.firm_id, membership=membership)
     return list(
         clients_reachable(membership=by)

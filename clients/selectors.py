@@ -1,27 +1,26 @@
 """Reads for clients: the client list (R8) with keyset pagination, the export
 rows (R25), the profile's history (R9) and the list preferences."""
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass, field
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import BooleanField, Expression, F, Q, QuerySet, Value
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from clients import signals
 from clients.access import clients_reachable, reachable_count
 from clients.models import (
     BillingChoice,
+    BinaryCharField,
     Client,
     ClientListPreference,
     ClientStatus,
     ClientType,
     TaxPreparationStatus,
     TaxReturnStatus,
-    normalize_search,
 )
+from clients.paging import ClientPage, Cursor, page_of_matches, read_rows
+from clients.search import name_contains
 from practice.models import ActivityEvent, Firm, Membership
 
 PAGE_SIZE = 50
@@ -145,161 +144,16 @@ def client_queryset(
         qs = qs.filter(pk__in=filters.ids)
     q = filters.q.strip()
     if q:
-        name = normalize_search(q)
         condition = Q(client_number__startswith=q)
-        if name:
-            condition |= Q(search_name__contains=name)
+        name = name_contains(firm_id=membership.firm_id, text=q)
+        if name is not None:
+            condition |= name
         qs = qs.filter(condition)
     return qs
 
 
-# Keyset pagination -----------------------------------------------------------
-#
-# OFFSET pagination makes the database walk every skipped row, so the last page
-# of 100,000 clients costs a scan of 100,000 index entries. Instead each page
-# starts after (or before) the sort value and id of a row of the previous page:
-# with an index on (firm, [status,] sort column, id) every page, the last one
-# included, reads only its own rows. The total is counted once per request, up to
-# COUNT_CAP, so the count stays bounded too.
-# Pages are addressed by cursor (after=/before=/last=1) in the URL, so links
-# and the back button still work.
-
-
-class RowCompare(Expression):
-    """`(a, b) > (x, y)` as one SQL row comparison, which a btree index on
-    (..., a, b) answers with a range scan (PostgreSQL and SQLite)."""
-
-    conditional = True
-    output_field = BooleanField()
-
-    def __init__(self, fields: list[str], op: str, values: list):
-        if op not in (">", "<"):
-            raise ValueError(op)
-        super().__init__()
-        self.op = op
-        self.lhs = [F(name) for name in fields]
-        self.rhs = [Value(v) for v in values]
-
-    def get_source_expressions(self):
-        return [*self.lhs, *self.rhs]
-
-    def set_source_expressions(self, exprs):
-        n = len(self.lhs)
-        self.lhs, self.rhs = list(exprs[:n]), list(exprs[n:])
-
-    def as_sql(self, compiler, connection):
-        left, right, params = [], [], []
-        for expr in self.lhs:
-            sql, p = compiler.compile(expr)
-            left.append(sql)
-            params.extend(p)
-        for expr in self.rhs:
-            sql, p = compiler.compile(expr)
-            right.append(sql)
-            params.extend(p)
-        return f"({', '.join(left)}) {self.op} ({', '.join(right)})", params
-
-
-MAX_PK = 2**63 - 1
-
-
-def _bindable(text: str) -> bool:
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-@dataclass(frozen=True)
-class Cursor:
-    value: str | None
-    pk: int
-
-    def encode(self) -> str:
-        raw = json.dumps([self.value, self.pk], separators=(",", ":")).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-    @classmethod
-    def decode(cls, token: str) -> "Cursor | None":
-        if not token or len(token) > 1200:
-            return None
-        try:
-            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-            value, pk = json.loads(raw)
-        except (ValueError, TypeError, binascii.Error):
-            return None
-        # bool is an int to Python, not to the database.
-        if type(pk) is not int or not (value is None or isinstance(value, str)):
-            return None
-        # A forged token must not reach the database with values it cannot bind:
-        # out-of-range ids, NUL characters, lone surrogates (not encodable).
-        if not 0 < pk <= MAX_PK or (value is not None and not _bindable(value)):
-            return None
-        return cls(value, pk)
-
-
-@dataclass
-class ClientPage:
-    rows: list  # Clients, or dicts with `values` (see client_page)
-    total: int
-    total_capped: bool
-    has_next: bool
-    has_previous: bool
-    sort_field: str
-    is_first: bool
-
-    def cursor(self, row) -> str:
-        if isinstance(row, dict):
-            return Cursor(row[self.sort_field], row["id"]).encode()
-        return Cursor(getattr(row, self.sort_field), row.pk).encode()
-
-    @property
-    def next_cursor(self) -> str | None:
-        return self.cursor(self.rows[-1]) if self.rows and self.has_next else None
-
-    @property
-    def previous_cursor(self) -> str | None:
-        return self.cursor(self.rows[0]) if self.rows and self.has_previous else None
-
-
-def _segments(qs, column: Column, cursor: Cursor | None, forward: bool):
-    """Query slices to read, in ascending (sort value, id) order when `forward`,
-    descending otherwise. NULL sort values come after all others in ascending order."""
-    col = column.sort_field
-    asc = [F(col).asc(), F("pk").asc()]
-    desc = [F(col).desc(), F("pk").desc()]
-    if not column.nullable:
-        if cursor is None:
-            return [(qs, asc if forward else desc)]
-        cond = RowCompare([col, "pk"], ">" if forward else "<", [cursor.value, cursor.pk])
-        return [(qs.filter(cond), asc if forward else desc)]
-    present = qs.filter(**{f"{col}__isnull": False})
-    missing = qs.filter(**{f"{col}__isnull": True})
-    if forward:
-        if cursor is None:
-            return [(present, asc), (missing, ["pk"])]
-        if cursor.value is None:
-            return [(missing.filter(pk__gt=cursor.pk), ["pk"])]
-        cond = RowCompare([col, "pk"], ">", [cursor.value, cursor.pk])
-        return [(present.filter(cond), asc), (missing, ["pk"])]
-    if cursor is None:
-        return [(missing, ["-pk"]), (present, desc)]
-    if cursor.value is None:
-        return [(missing.filter(pk__lt=cursor.pk), ["-pk"]), (present, desc)]
-    cond = RowCompare([col, "pk"], "<", [cursor.value, cursor.pk])
-    return [(present.filter(cond), desc)]
-
-
-def _read(qs, column, cursor, forward, limit) -> list[Client]:
-    rows: list[Client] = []
-    for segment, ordering in _segments(qs, column, cursor, forward):
-        rows.extend(segment.order_by(*ordering)[: limit - len(rows)])
-        if len(rows) >= limit:
-            break
-    return rows
+def _compared_by_bytes(column: Column) -> bool:
+    return isinstance(Client._meta.get_field(column.sort_field), BinaryCharField)
 
 
 def _count(*, membership: Membership, filters: ClientFilters) -> int:
@@ -337,33 +191,52 @@ def client_page(
     column = COLUMNS.get(sort.lstrip("-")) or COLUMNS["name"]
     if not column.sort_field:
         column, descending = COLUMNS["name"], False
-    base = client_queryset(membership=membership, filters=filters)
-    if filters.q.strip():
-        # A search matches few clients, spread over the whole sort index: read the
-        # matching ids once through the search indexes (this also gives the count)
-        # and page over them, instead of walking the sort index and filtering.
-        ids = list(base.order_by().values_list("pk", flat=True)[: COUNT_CAP + 1])
-        total = len(ids)
-        if total <= COUNT_CAP:
-            base = Client.objects.filter(firm=membership.firm_id, pk__in=ids)
-    elif not count:
-        total = 0
-    else:
-        total = _count(membership=membership, filters=filters)
-    if values:
-        qs = base.values(*dict.fromkeys([*values, "id", column.sort_field]))
-    else:
-        qs = base.select_related("lead_accountant__user")
     after_cursor = Cursor.decode(after)
     before_cursor = Cursor.decode(before) if after_cursor is None else None
     # Going back (before a cursor, or to the last page) reads in the other direction.
     backwards = bool(before_cursor) or (last and after_cursor is None)
     cursor = after_cursor or before_cursor
-    rows = _read(qs, column, cursor, forward=(descending == backwards), limit=size + 1)
-    more = len(rows) > size
-    rows = rows[:size]
+    base = client_queryset(membership=membership, filters=filters)
+    matches = None
+    if filters.q.strip():
+        # A search matches few clients, spread over the whole sort index: read the
+        # matching ids once through the search indexes (this also gives the count)
+        # and page over them, instead of walking the sort index and filtering.
+        # Sorted on a byte-compared column, the page is picked from what that read
+        # gives, and only its rows are read again.
+        if _compared_by_bytes(column):
+            matches = list(base.order_by().values_list(column.sort_field, "pk")[: COUNT_CAP + 1])
+            ids = [pk for _value, pk in matches]
+        else:
+            ids = list(base.order_by().values_list("pk", flat=True)[: COUNT_CAP + 1])
+        total = len(ids)
+        if total <= COUNT_CAP:
+            base = Client.objects.filter(firm=membership.firm_id, pk__in=ids)
+        else:
+            matches = None
+    elif not count:
+        total = 0
+    else:
+        total = _count(membership=membership, filters=filters)
+    if matches is not None:
+        page, more = page_of_matches(
+            matches, descending=descending, cursor=cursor, backwards=backwards, size=size
+        )
+        base = Client.objects.filter(firm=membership.firm_id, pk__in=[pk for _v, pk in page])
+    if values:
+        qs = base.values(*dict.fromkeys([*values, "id", column.sort_field]))
+    else:
+        qs = base.select_related("lead_accountant__user")
+    if matches is not None:
+        found = {row["id"] if values else row.pk: row for row in qs}
+        rows = [found[pk] for _value, pk in page if pk in found]
+    else:
+        rows = read_rows(qs, column, cursor, forward=(descending == backwards), limit=size + 1)
+        more = len(rows) > size
+        rows = rows[:size]
+        if backwards:
+            rows.reverse()
     if backwards:
-        rows.reverse()
         has_next, has_previous = cursor is not None, more
     else:
         has_next, has_previous = more, cursor is not None

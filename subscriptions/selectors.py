@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from clients.access import can_reach, clients_for_billing
-from clients.models import BillingChoice, Client, normalize_search
+from clients.models import BillingChoice, Client
+from clients.search import name_contains
 from practice import clock
 from practice.models import BillingProfile, Firm, Membership
 from practice.templatetags.money import format_money
@@ -292,7 +293,9 @@ def wholesale_clients(*, membership: Membership, q: str = "") -> QuerySet[Client
     # The database refuses NUL characters in text: a crafted query would 500.
     q = (q or "").replace("\x00", "").strip()
     if q:
-        qs = qs.filter(Q(search_name__contains=normalize_search(q)) | Q(client_number__iexact=q))
+        condition = Q(client_number__iexact=q)
+        name = name_contains(firm_id=membership.firm_id, text=q)
+        qs = qs.filter(condition if name is None else condition | name)
     return qs.order_by("search_name", "pk")
 
 

@@ -10,7 +10,7 @@ from ninja import Query, Router
 from api.cursors import cursor_dump, cursor_load
 from api.problems import invalid
 from api.schemas.activity import ActivityQuery, EventPageOut
-from clients.selectors import RowCompare
+from clients.paging import RowCompare
 from practice import activity as activity_log
 from practice import selectors
 from practice.forms import EARLIEST_DATE, LATEST_DATE

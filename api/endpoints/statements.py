@@ -9,7 +9,7 @@ from api.schemas.billing import LinesQuery, StatementDetailOut, StatementListOut
 from billing import selectors
 from billing import views as billing_views
 from billing.models import Statement
-from clients.selectors import RowCompare
+from clients.paging import RowCompare
 from practice.permissions import require_admin
 
 router = Router()

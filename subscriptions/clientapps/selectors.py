@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.access import can_reach, clients_reachable
-from clients.models import Client, ClientStatus, CompanyMember, normalize_search
+from clients.models import Client, ClientStatus, CompanyMember
+from clients.search import name_contains
 from practice.models import Firm, Membership, Role, User
 from practice.signing import LinkError, link_read, link_token, link_url, superseded
 from practice.tenancy import get_in_firm_or_404, scopes_disabled
@@ -58,9 +59,9 @@ def client_search(
     if not q:
         return []
     condition = Q(client_number__startswith=q)
-    name = normalize_search(q)
-    if name:
-        condition |= Q(search_name__contains=name)
+    name = name_contains(firm_id=firm.pk, text=q)
+    if name is not None:
+        condition |= name
     return list(
         (Client.objects if membership is None else clients_reachable(membership=membership))
         .filter(firm=firm, status=ClientStatus.ACTIVE)

@@ -1,0 +1,74 @@
+"""Name search: a case- and accent-insensitive "contains" on the client's
+normalized name (search_name), served on PostgreSQL by the trigram index on
+(firm_id, search_name) (clients/migrations/0003)."""
+
+from django.db.models import BigIntegerField, F, Lookup, Q, Value
+from django.db.models.functions import Cast, StrIndex
+from django.db.models.lookups import GreaterThan
+
+from clients.models import normalize_search
+
+# Words at least this long are looked up in the index by their first, middle and
+# last three letters only; shorter ones whole.
+LONG_WORD = 6
+
+
+class Like(Lookup):
+    """`lhs LIKE rhs` with rhs a ready pattern (its %, _ and \\ escaped by the caller)."""
+
+    lookup_name = "ledgerly_like"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} LIKE {rhs} ESCAPE '\\'", [*lhs_params, *rhs_params]
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def index_pattern(name: str) -> str:
+    """A LIKE pattern every name containing `name` matches, made of few trigrams.
+
+    The trigram index reads one list of clients per trigram of the pattern, each
+    as long as the clients whose name has it: a whole phrase costs a dozen lists
+    where a few tell as much. Each word gives its first, middle and last three
+    letters in order ("fromagerie lac" gives "%fro%age%rie%lac%"), so the index
+    reads 4 lists instead of 15; the exact phrase is then checked on each
+    candidate. Without any piece of three letters, the whole name."""
+    pieces = []
+    for word in name.split():
+        if len(word) < LONG_WORD:
+            pieces.append(word)
+            continue
+        middle = (len(word) - 3) // 2
+        pieces += [word[:3], word[middle : middle + 3], word[-3:]]
+        if middle < 3 or middle + 3 > len(word) - 3:
+            pieces[-3:] = [word[:3], word[-3:]]  # no room for a middle apart
+    if not any(len(piece) >= 3 for piece in pieces):
+        pieces = [name]
+    return "%" + "%".join(_escaped(piece) for piece in pieces) + "%"
+
+
+def name_contains(*, firm_id: int, text: str) -> Q | None:
+    """Clients of the firm whose name contains `text`; None when nothing of it is
+    left to search once normalized.
+
+    On PostgreSQL the trigram index answers the LIKE of `index_pattern`, and the
+    exact "contains" (strpos, which no index serves) is checked on what it finds.
+    The firm is part of the condition, typed as its column (bigint): the index
+    holds the firm through btree_gin's int8_ops, which compares bigint to bigint
+    only, and a plain integer parameter is sent as an int4 literal. With the firm
+    in its scan, PostgreSQL reads the trigrams of this firm's names instead of
+    those of every firm. Measured with 7,000,000 clients in the table, 2,450
+    matches in a firm of 1,000,000: 360 ms without the typed firm, 43 ms with
+    it, 24 ms with the shorter pattern."""
+    name = normalize_search(text)
+    if not name:
+        return None
+    return Q(
+        Like(F("search_name"), Value(index_pattern(name))),
+        GreaterThan(StrIndex("search_name", Value(name)), 0),
+        firm_id=Cast(Value(firm_id), BigIntegerField()),
+    )
