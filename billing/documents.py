@@ -4,6 +4,7 @@ these functions, so they carry the same figures (R36). Also what the API reads.
 - `statement_lines_with_parts(statement=...)`: the lines in order, each with
   `.parts` (billing.parts.Part) adding up to the line;
 - `client_blocks(lines)`: the same lines grouped by client, with subtotals;
+  `page_blocks(lines, page)` those of one page of them;
 - `statement_summary(statement=...)`: the summary issued with it;
 - `statement_csv_header()` / `statement_csv_rows(statement=...)`: one row per part
   then one per currency total (values as written, before CSV escaping)."""
@@ -13,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.paginator import Page
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from billing.models import Statement, StatementLine
@@ -74,23 +77,38 @@ class ClientBlock:
     company_id: str
     deleted: bool
     lines: list = field(default_factory=list)
+    # On a page of the statement: the client's lines began on the previous page
+    # (`continued`, with the totals of all its lines) or go on to the next one
+    # (`continues`: no subtotal yet).
+    continued: bool = False
+    continues: bool = False
+    whole: list | None = None
 
     @property
     def subtotals(self) -> list[dict]:
-        """Per currency, when the client has more than one line."""
+        """Per currency, when the client has more than one line, under its last line."""
+        if self.continues:
+            return []
+        if self.whole is not None:
+            return self.whole
         if len(self.lines) < 2:
             return []
-        totals: dict[str, dict] = {}
-        for line in self.lines:
-            t = totals.setdefault(
-                line.currency,
-                {"currency": line.currency, "list": Decimal("0.00"), "discount": Decimal("0.00")},
-            )
-            t["list"] += line.list_amount
-            t["discount"] += line.discount_amount
-        for t in totals.values():
-            t["net"] = t["list"] - t["discount"]
-        return list(totals.values())
+        return _subtotals(
+            (line.currency, line.list_amount, line.discount_amount) for line in self.lines
+        )
+
+
+def _subtotals(amounts) -> list[dict]:
+    totals: dict[str, dict] = {}
+    for currency, list_amount, discount in amounts:
+        t = totals.setdefault(
+            currency, {"currency": currency, "list": Decimal("0.00"), "discount": Decimal("0.00")}
+        )
+        t["list"] += list_amount
+        t["discount"] += discount
+    for t in totals.values():
+        t["net"] = t["list"] - t["discount"]
+    return sorted(totals.values(), key=lambda t: t["currency"])
 
 
 def client_blocks(lines: Iterable[StatementLine]) -> list[ClientBlock]:
@@ -108,6 +126,37 @@ def client_blocks(lines: Iterable[StatementLine]) -> list[ClientBlock]:
             block.key = key
             blocks.append(block)
         blocks[-1].lines.append(line)
+    return blocks
+
+
+def _same_client(lines: QuerySet, block: ClientBlock) -> QuerySet:
+    client_id, name = block.key
+    return (
+        lines.filter(client_id=client_id, client_name=name)
+        if client_id
+        else lines.filter(client_id__isnull=True, client_name=name)
+    )
+
+
+def page_blocks(lines: QuerySet, page: Page) -> list[ClientBlock]:
+    """The client blocks of one page of a statement's lines (`lines` ordered as
+    statement_lines orders them). A client whose lines cross a page boundary is
+    marked so on both pages, and its subtotal, of all its lines, comes under its
+    last line only."""
+    blocks = client_blocks(page.object_list)
+    if not blocks:
+        return blocks
+    first, last = blocks[0], blocks[-1]
+    if page.has_previous():
+        before = lines[page.start_index() - 2]
+        first.continued = (before.client_id, before.client_name) == first.key
+    if page.has_next():
+        after = lines[page.end_index()]
+        last.continues = (after.client_id, after.client_name) == last.key
+    if first.continued and not first.continues:
+        first.whole = _subtotals(
+            _same_client(lines, first).values_list("currency", "list_amount", "discount_amount")
+        )
     return blocks
 
 

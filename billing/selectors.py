@@ -9,8 +9,10 @@ def statements_for(*, firm) -> QuerySet[Statement]:
 
 
 def statement_lines(*, statement: Statement) -> QuerySet[StatementLine]:
+    """In client name order, each client's lines together (two clients may share
+    a name)."""
     return StatementLine.objects.filter(firm=statement.firm_id, statement=statement).order_by(
-        "client_name", "subscription_ref"
+        "client_name", "client_id", "subscription_ref"
     )
 
 

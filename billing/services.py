@@ -257,6 +257,9 @@ def statement_generate(
     lines = []
     counts: dict[str, int] = defaultdict(int)
     cache: dict = {}
+    # Lines with the same amounts share them, detail included (the cache): the
+    # totals add each set of amounts once, times the lines that have it.
+    alike: dict[int, list] = {}
     for _ref, group in groupby(periods.iterator(chunk_size=5000), key=itemgetter(0)):
         line = statement_line(
             list(group),
@@ -269,9 +272,15 @@ def statement_generate(
         if line is not None:
             lines.append(line)
             counts[line["currency"]] += 1
+            alike.setdefault(id(line["detail"]), [line, 0])[1] += 1
     totals = sum_by_currency(
-        (line["currency"], line["list_amount"], line["discount_amount"], line["net_amount"])
-        for line in lines
+        (
+            line["currency"],
+            line["list_amount"] * n,
+            line["discount_amount"] * n,
+            line["net_amount"] * n,
+        )
+        for line, n in alike.values()
     )
     summary = month_summary(
         firm=firm, first=first, next_first=next_first, lines=lines, schedule=schedule

@@ -54,19 +54,15 @@ def month_summary(
                 "number": line.get("client_number") or "",
             },
         )
-    previous_first = add_months(first, -1)
-    before = set(
-        ChargePeriod.objects.filter(
-            firm=firm, payer=Payer.FIRM, starts_on__lt=first, client__isnull=False
-        )
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gt=previous_first))
-        .values_list("client_id", flat=True)
-        .distinct()
-    )
+    # The clients billed this month and not the month before, by the database:
+    # a few ids, where the month before's would be every client.
+    billed_in = _firm_paid(firm, first, next_first)
+    billed_before = _firm_paid(firm, add_months(first, -1), first)
+    new = {client_id for (client_id,) in billed_in.difference(billed_before).order_by()}
     added = [
         {"name": c["name"], "number": c["number"]}
         for c in billed.values()
-        if c["client_id"] and c["client_id"] not in before
+        if c["client_id"] and c["client_id"] in new
     ]
     removed, transferred = _endings(firm=firm, first=first, next_first=next_first)
     return {
@@ -81,6 +77,18 @@ def month_summary(
             for t in schedule.terms_changes(next_first - datetime.timedelta(days=1))
         ],
     }
+
+
+def _firm_paid(firm: Firm, first: datetime.date, next_first: datetime.date):
+    """The clients (ids) of firm-paid charge periods with a day in the month."""
+    return (
+        ChargePeriod.objects.filter(
+            firm=firm, payer=Payer.FIRM, starts_on__lt=next_first, client__isnull=False
+        )
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gt=first))
+        .order_by()
+        .values_list("client_id")
+    )
 
 
 def _endings(*, firm, first, next_first) -> tuple[list[dict], list[dict]]:

@@ -98,11 +98,10 @@ def _admin_statement(request, statement_id):
 def statement(request, firm_slug, statement_id):
     """The statement: its summary, then each client's lines with their parts (R36)."""
     stmt = _admin_statement(request, statement_id)
-    page = Paginator(selectors.statement_lines(statement=stmt), LINES_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    lines = list(page.object_list)
-    for line in lines:
+    lines = selectors.statement_lines(statement=stmt)
+    page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for line in page.object_list:
         line.statement = stmt
         line.parts = documents.parts_of(line)
     return render(
@@ -112,7 +111,7 @@ def statement(request, firm_slug, statement_id):
             "statement": stmt,
             "summary": documents.statement_summary(statement=stmt),
             "page": page,
-            "blocks": documents.client_blocks(lines),
+            "blocks": documents.page_blocks(lines, page),
             "tab": "statements",
         },
     )

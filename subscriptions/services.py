@@ -57,6 +57,26 @@ def _enqueue_enrolment(subscription: Subscription) -> None:
 
 
 @transaction.atomic
+def enrolment_requested(
+    *, firm: Firm, subscription: Subscription, by: User, moved_from: str | None = None
+) -> None:
+    """A subscription now pending on wholesale billing (R16): logged, as a new
+    subscription or as a plan moved from `moved_from` billing, announced, and its
+    enrolment queued."""
+    changes = {"billing": [moved_from, Billing.WHOLESALE]}
+    if moved_from is None:
+        changes = {"product": [None, subscription.product.name], **changes}
+    activity_record(
+        firm=firm,
+        by=by,
+        verb="subscription.enrolment_requested",
+        target=subscription,
+        changes=changes,
+    )
+    announce_change(firm=firm, subscription=subscription, change="enrolment_requested")
+    _enqueue_enrolment(subscription)
+
+
 def subscriptions_on_client_created(*, firm: Firm, client: Client, by: User) -> Subscription | None:
     """Honour the subscription choice recorded on the client (initial_billing and
     initial_plan_code) by starting the subscription (R4, R5).
@@ -86,15 +106,7 @@ def subscriptions_on_client_created(*, firm: Firm, client: Client, by: User) -> 
             rate_since=clock.today(),
             created_by=by,
         )
-        activity_record(
-            firm=firm,
-            by=by,
-            verb="subscription.enrolment_requested",
-            target=subscription,
-            changes={"product": [None, product.name], "billing": [None, Billing.WHOLESALE]},
-        )
-        announce_change(firm=firm, subscription=subscription, change="enrolment_requested")
-        _enqueue_enrolment(subscription)
+        enrolment_requested(firm=firm, subscription=subscription, by=by)
     else:
         subscription = _start_direct(firm=firm, client=client, product=product, by=by)
     client_billing_refresh(client=client)

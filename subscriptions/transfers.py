@@ -33,7 +33,7 @@ from subscriptions.periods import (
     to_direct,
 )
 from subscriptions.selectors import client_usage, live_plan
-from subscriptions.services import _enqueue_enrolment, _locked, kept_wholesale_rate
+from subscriptions.services import _locked, enrolment_requested, kept_wholesale_rate
 from subscriptions.signals import announce_change
 
 
@@ -142,10 +142,12 @@ def subscription_start_wholesale_after_transfer(
     kept = client.company_account.wholesale_left_rate if client.company_account_id else None
     if kept is not None:
         rate = kept
+    moved_from = None
     if plan is not None:
         plan = _locked(plan)
         if plan.billing == Billing.WHOLESALE:
             raise ValidationError(_("This subscription is already billed to the firm."))
+        moved_from = plan.billing
         close_period(plan, on=clock.today())
         plan.billing = Billing.WHOLESALE
         plan.discount_rate, plan.discount_until = rate, until
@@ -172,17 +174,6 @@ def subscription_start_wholesale_after_transfer(
         )
     client.wholesale_offer_until = None
     client.save(update_fields=["wholesale_offer_until"])
-    activity_record(
-        firm=firm,
-        by=by.user,
-        verb="subscription.enrolment_requested",
-        target=subscription,
-        changes={
-            "product": [None, subscription.product.name],
-            "billing": [None, Billing.WHOLESALE],
-        },
-    )
-    announce_change(firm=firm, subscription=subscription, change="enrolment_requested")
-    _enqueue_enrolment(subscription)
+    enrolment_requested(firm=firm, subscription=subscription, by=by.user, moved_from=moved_from)
     client_billing_refresh(client=client)
     return subscription

@@ -167,6 +167,12 @@ def test_r22_day_60_keeps_the_wholesale_discount(
     with scopes_disabled():
         new_client.refresh_from_db()
         subscription.refresh_from_db()
+        # The plan that followed the client moves from direct billing (it is no new
+        # subscription: same product).
+        event = ActivityEvent.objects.get(
+            firm=new_firm, verb="subscription.enrolment_requested", target_id=subscription.pk
+        )
+    assert event.changes == {"billing": [Billing.DIRECT, Billing.WHOLESALE]}
     assert subscription.status == SubscriptionStatus.ACTIVE  # enrolment completed (R16)
     assert new_client.billing == "wholesale"
     assert new_client.wholesale_offer_until is None  # the chance is used

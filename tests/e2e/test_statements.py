@@ -135,3 +135,44 @@ def test_r36_a_pdf_that_cannot_be_prepared_says_so_in_both_languages(
         page.screenshot(
             path=str(artifacts / f"statement-pdf-failed-{language}.png"), full_page=True
         )
+
+
+def test_r36_a_client_across_two_pages_is_marked_on_both_in_both_languages(
+    page, live_server, login, firm, primary_admin, artifacts, monkeypatch
+):
+    """Two lines a page: Atelier Roux's plan and two add-ons are split over pages 1
+    and 2, its subtotal (of all three) under its last line, on page 2."""
+    from billing import views as billing_views
+
+    monkeypatch.setattr(billing_views, "LINES_PER_PAGE", 2)
+    with scopes_disabled():
+        for name, codes in (
+            ("Atelier Roux", ("plus", "payroll", "time")),
+            ("Zinc & Fils", ("essentials",)),
+        ):
+            client = ClientFactory(
+                firm=firm, display_name=name, initial_billing=BillingChoice.WHOLESALE
+            )
+            plan = SubscriptionFactory(client=client, product=product(codes[0]), start_date=JAN)
+            for code in codes[1:]:
+                SubscriptionFactory(
+                    client=client, product=product(code), start_date=JAN, parent=plan
+                )
+    with scope(firm=firm):
+        stmt = statement_generate(firm=firm, year=2025, month=2)
+    login(page, live_server, primary_admin.user)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    url = live_server.url + reverse("billing:statement", args=[firm.slug, stmt.pk])
+    for language, continued, on_next in (
+        ("en", "(continued)", "continued on the next page"),
+        ("fr", "(suite)", "suite à la page suivante"),
+    ):
+        page.context.add_cookies([{"name": "language", "value": language, "url": live_server.url}])
+        page.goto(url)
+        expect(page.get_by_test_id("block-continues")).to_contain_text(on_next)
+        expect(page.locator("tr.client-total")).to_have_count(0)
+        page.screenshot(path=str(artifacts / f"statement-split-1-{language}.png"), full_page=True)
+        page.goto(url + "?page=2")
+        expect(page.get_by_test_id("block-continued")).to_have_text(continued)
+        expect(page.locator("tr.client-total")).to_have_count(1)
+        page.screenshot(path=str(artifacts / f"statement-split-2-{language}.png"), full_page=True)
