@@ -4,6 +4,7 @@ import threading
 import time
 
 import pytest
+from django.core.signals import request_finished
 from django.db import connection
 from django.urls import reverse
 from django_scopes import scopes_disabled
@@ -17,7 +18,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_double_click_on_add_client_adds_one_client(
-    monkeypatch, page, live_server, login, firm, primary_admin
+    request, monkeypatch, page, live_server, login, firm, primary_admin
 ):
     # A slow server, when people click twice: the first answer has not come back
     # when the second click sends the form again.
@@ -31,15 +32,26 @@ def test_double_click_on_add_client_adds_one_client(
     if connection.vendor == "sqlite":
         # The test run's in-memory SQLite answers "table is locked" where PostgreSQL
         # (or SQLite on disk, with its busy timeout) makes the second submission wait
-        # for the first to commit: a lock waits the same way.
+        # for the first to commit: a lock waits the same way. It is held until the
+        # request holding it has finished, since the connection keeps its table
+        # locks until then (released early, the second request failed now and then).
         one_at_a_time = threading.Lock()
+        holder = threading.local()
         submit_once = submissions.submit_once
 
         def waiting(**kwargs):
-            with one_at_a_time:
-                return submit_once(**kwargs)
+            one_at_a_time.acquire()
+            holder.holds = True
+            return submit_once(**kwargs)
+
+        def finished(**kwargs):
+            if getattr(holder, "holds", False):
+                holder.holds = False
+                one_at_a_time.release()
 
         monkeypatch.setattr(views, "submit_once", waiting)
+        request_finished.connect(finished, weak=False)
+        request.addfinalizer(lambda: request_finished.disconnect(finished))
     login(page, live_server, primary_admin.user)
     add_url = live_server.url + reverse("clients:add", kwargs={"firm_slug": firm.slug})
     page.goto(add_url)
