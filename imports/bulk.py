@@ -26,7 +26,8 @@ def quote(name: str) -> str:
 
 def temp_table_create(name: str, columns: list[tuple[str, str]]) -> None:
     """(Re)create the temporary table `name`; visible to this connection only."""
-    types = TYPES[connection.vendor]
+    # Another database is typed as SQLite is (plain SQL types), as before.
+    types = TYPES.get(connection.vendor, TYPES["sqlite"])
     spec = ", ".join(f"{quote(column)} {types[kind]}" for column, kind in columns)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {quote(name)}")

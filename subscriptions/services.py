@@ -56,7 +56,6 @@ def _enqueue_enrolment(subscription: Subscription) -> None:
     transaction.on_commit(lambda: enrolment_complete.delay(firm_id, pk))
 
 
-@transaction.atomic
 def enrolment_requested(
     *, firm: Firm, subscription: Subscription, by: User, moved_from: str | None = None
 ) -> None:
@@ -77,6 +76,7 @@ def enrolment_requested(
     _enqueue_enrolment(subscription)
 
 
+@transaction.atomic
 def subscriptions_on_client_created(*, firm: Firm, client: Client, by: User) -> Subscription | None:
     """Honour the subscription choice recorded on the client (initial_billing and
     initial_plan_code) by starting the subscription (R4, R5).

@@ -3,7 +3,8 @@ have changed, so the firms', users' and members' tables of a new deployment, a f
 dozen rows each, may never be analysed. The planner then guesses their size, and
 the client list, which joins each client to its lead accountant's membership and
 user, can be planned as a join of every client of the firm before sorting (hundreds
-of milliseconds at 100,000 clients). Here they are analysed after 5 changed rows."""
+of milliseconds at 100,000 clients). Here they are analysed after 5 changed rows
+(plus a tenth of the table, autovacuum's scale factor, unchanged)."""
 
 from django.db import migrations
 

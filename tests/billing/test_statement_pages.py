@@ -2,35 +2,18 @@
 boundary is marked on both pages, and gets one subtotal, of all its lines, under
 its last line."""
 
-import datetime
 import re
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
 from billing import services as billing_services
 from billing import views as billing_views
-from clients.models import BillingChoice
-from tests.clients.factories import ClientFactory
-from tests.subscriptions.factories import SubscriptionFactory, product
+from tests.billing.factories import wholesale_client
 
 pytestmark = pytest.mark.django_db
-
-JAN = datetime.date(2025, 1, 1)
-
-
-def _client(firm, name, *codes):
-    with scopes_disabled():
-        client = ClientFactory(
-            firm=firm, display_name=name, initial_billing=BillingChoice.WHOLESALE
-        )
-        plan, *addons = codes
-        parent = SubscriptionFactory(client=client, product=product(plan), start_date=JAN)
-        for code in addons:
-            SubscriptionFactory(client=client, product=product(code), start_date=JAN, parent=parent)
-    return client
 
 
 def _totals(html: str) -> list[str]:
@@ -41,9 +24,9 @@ def test_r36_a_client_across_two_pages_has_one_subtotal_of_all_its_lines(
     firm, primary_admin, client_for, monkeypatch
 ):
     monkeypatch.setattr(billing_views, "LINES_PER_PAGE", 2)
-    _client(firm, "Alpha", "essentials", "payroll", "time")
-    _client(firm, "Beta", "essentials")
-    _client(firm, "Gamma", "plus", "payroll")
+    wholesale_client(firm, "Alpha", "essentials", "payroll", "time")
+    wholesale_client(firm, "Beta", "essentials")
+    wholesale_client(firm, "Gamma", "plus", "payroll")
     with scope(firm=firm):
         stmt = billing_services.statement_generate(firm=firm, year=2025, month=2)
         alpha = sum(line.net_amount for line in stmt.lines.filter(client_name="Alpha"))

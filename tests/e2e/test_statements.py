@@ -17,6 +17,7 @@ from billing.services import statement_generate
 from clients.models import BillingChoice
 from subscriptions.models import PlanChange, Price
 from subscriptions.periods import close_period, open_period
+from tests.billing.factories import wholesale_client
 from tests.clients.factories import ClientFactory
 from tests.subscriptions.factories import SubscriptionFactory, product
 
@@ -145,19 +146,8 @@ def test_r36_a_client_across_two_pages_is_marked_on_both_in_both_languages(
     from billing import views as billing_views
 
     monkeypatch.setattr(billing_views, "LINES_PER_PAGE", 2)
-    with scopes_disabled():
-        for name, codes in (
-            ("Atelier Roux", ("plus", "payroll", "time")),
-            ("Zinc & Fils", ("essentials",)),
-        ):
-            client = ClientFactory(
-                firm=firm, display_name=name, initial_billing=BillingChoice.WHOLESALE
-            )
-            plan = SubscriptionFactory(client=client, product=product(codes[0]), start_date=JAN)
-            for code in codes[1:]:
-                SubscriptionFactory(
-                    client=client, product=product(code), start_date=JAN, parent=plan
-                )
+    wholesale_client(firm, "Atelier Roux", "plus", "payroll", "time")
+    wholesale_client(firm, "Zinc & Fils", "essentials")
     with scope(firm=firm):
         stmt = statement_generate(firm=firm, year=2025, month=2)
     login(page, live_server, primary_admin.user)
