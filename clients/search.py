@@ -39,13 +39,13 @@ def index_pattern(name: str) -> str:
     candidate. Without any piece of three letters, the whole name."""
     pieces = []
     for word in name.split():
+        middle = (len(word) - 3) // 2
         if len(word) < LONG_WORD:
             pieces.append(word)
-            continue
-        middle = (len(word) - 3) // 2
-        pieces += [word[:3], word[middle : middle + 3], word[-3:]]
-        if middle < 3 or middle + 3 > len(word) - 3:
-            pieces[-3:] = [word[:3], word[-3:]]  # no room for a middle apart
+        elif middle >= 3:
+            pieces += [word[:3], word[middle : middle + 3], word[-3:]]
+        else:  # no room for a middle apart from the ends
+            pieces += [word[:3], word[-3:]]
     if not any(len(piece) >= 3 for piece in pieces):
         pieces = [name]
     return "%" + "%".join(_escaped(piece) for piece in pieces) + "%"

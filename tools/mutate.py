@@ -86,9 +86,10 @@ GROUPS = {
         ),
     ),
     "clients_selectors": Group(
-        mutate=("clients/selectors.py",),
+        mutate=("clients/selectors.py", "clients/paging.py", "clients/search.py"),
         tests=(
             "tests/clients/test_list.py",
+            "tests/clients/test_search_pages.py",
             "tests/clients/test_guards.py",
             "tests/clients/test_import_history.py",
         ),

@@ -51,6 +51,10 @@ def test_every_name_containing_the_phrase_matches_its_index_pattern(name, before
 def test_the_index_pattern_keeps_few_pieces_in_order():
     assert index_pattern("fromagerie lac") == "%fro%mag%rie%lac%"
     assert index_pattern("garage") == "%gar%age%"
+    assert index_pattern("garages") == "%gar%ges%"
+    assert index_pattern("abcdefghi") == "%abc%def%ghi%"  # 9 letters: room for a middle
+    assert index_pattern("boulangerie fromagerie") == "%bou%ang%rie%fro%mag%rie%"
+    assert index_pattern("le garage") == "%le%gar%age%"
     assert index_pattern("le lac") == "%le%lac%"
     assert index_pattern("a b") == "%a b%"  # no piece of three letters: the phrase
     assert index_pattern("100%_x") == "%100%\\%\\_x%"
