@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.urls import NoReverseMatch, reverse
 from django_scopes import scopes_disabled
 
@@ -27,6 +28,8 @@ def test_r13_bench_scale_prints_every_figure():
         firm_clients=60,
         requests=2,
         admin_requests=1,
+        firm_requests=2,
+        drop_alone=True,
         stdout=out,
         stderr=io.StringIO(),
     )
@@ -41,6 +44,14 @@ def test_r13_bench_scale_prints_every_figure():
         assert figures[f"list_900_{figure}_p95"] > 0
     assert figures["list_300_sql_queries"] == figures["list_900_sql_queries"]
     assert "list_many_firms_ratio" in figures
+    assert figures["list_many_firms_first_page_alone_p95"] > 0
+    # "Alone" was its own database, dropped at the end.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_database WHERE datname = %s",
+            [connection.settings_dict["NAME"] + "_alone"],
+        )
+        assert cursor.fetchone()[0] == 0
     with scopes_disabled():
         generated = Client.objects.filter(firm__slug="bench-scale-900")
         assert generated.count() == 900

@@ -11,15 +11,20 @@ line as `name value unit`:
 - `admin_<figure>_p95 <ms> ms` and `list_vs_admin_<figure> <ratio> x` (admin / ours)
   at 100,000 clients, each request of ours taken in turn with the admin's;
 - `list_many_firms_<figure>_p95 <ms> ms` alone and among, and
-  `list_many_firms_ratio <ratio> x`, the worst figure's among / alone."""
+  `list_many_firms_ratio <ratio> x`, the worst figure's among / alone.
+
+"Alone" is the same small firm in a database of its own (this database's name with
+`_alone`, made and migrated on first use): each alone request is taken in turn with
+an among request, so that both see the same machine."""
 
 import importlib
 import time
 
 from django.conf import settings
 from django.contrib import admin
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, reset_queries
+from django.db import connection, connections, reset_queries
 from django.test import Client as TestClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import clear_url_caches, reverse
@@ -89,6 +94,10 @@ class Command(BaseCommand):
         parser.add_argument("--firm-clients", type=int, default=500)
         parser.add_argument("--requests", type=int, default=30)
         parser.add_argument("--admin-requests", type=int, default=10)
+        parser.add_argument("--firm-requests", type=int, default=60)
+        parser.add_argument(
+            "--drop-alone", action="store_true", help="Drop the alone database at the end."
+        )
 
     def handle(self, *args, **options):
         if connection.vendor != "postgresql":
@@ -97,9 +106,6 @@ class Command(BaseCommand):
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
         sizes = sorted(int(s) for s in options["sizes"].split(",") if s.strip())
         n = options["requests"]
-        # Small firm first: "alone" means before the many firms exist.
-        small = self._firm(f"{PREFIX}-small", options["firm_clients"])
-        alone = {f: self._p95(small, f, n) for f in FIGURES}
         firms = {size: self._firm(f"{PREFIX}-{size}", size) for size in sizes}
         self._growth(firms, n)
         if options["admin_size"] in firms:
@@ -108,7 +114,7 @@ class Command(BaseCommand):
             finally:
                 self._unregister_admin()
         if options["firms"] > 0:
-            self._among(small, alone, options["firms"], options["firm_clients"], n)
+            self._many_firms(options)
 
     # Data --------------------------------------------------------------------------
 
@@ -250,7 +256,8 @@ class Command(BaseCommand):
             importlib.reload(importlib.import_module(settings.ROOT_URLCONF))
             clear_url_caches()
 
-    def _among(self, small, alone: dict, count: int, each: int, n: int) -> None:
+    def _many_firms(self, options) -> None:
+        count, each = options["firms"], options["firm_clients"]
         started = time.perf_counter()
         if not Firm.objects.filter(slug__startswith=f"{PREFIX}-n-").exists():
             self.stderr.write(f"Creating {count} firms of {each} clients...")
@@ -258,10 +265,54 @@ class Command(BaseCommand):
                 insert_firms(count=count, clients_each=each, prefix=f"{PREFIX}-n")
             analyze("clients_client", "practice_firm", *SMALL_TABLES)
             self.stdout.write(f"setup_many_firms {time.perf_counter() - started:.1f} s")
+        among = connection.settings_dict["NAME"]
+        sides = {"among": connections["default"], "alone": self._alone_database(among)}
+        try:
+            self._among(sides, each, options["firm_requests"])
+        finally:
+            connections["default"] = sides["among"]
+            sides["alone"].close()
+            if options["drop_alone"]:
+                with connection.cursor() as cursor:
+                    cursor.execute(f'DROP DATABASE IF EXISTS "{among}_alone" WITH (FORCE)')
+
+    def _alone_database(self, among: str):
+        """A connection to `<among>_alone`, created and migrated if need be."""
+        name = f"{among}_alone"
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cursor.fetchone() is None:
+                cursor.execute(f'CREATE DATABASE "{name}"')
+        original = connections["default"]
+        alone = type(original)({**original.settings_dict, "NAME": name}, "default")
+        connections["default"] = alone
+        try:
+            call_command("migrate", verbosity=0, interactive=False)
+        finally:
+            connections["default"] = original
+        return alone
+
+    def _among(self, sides: dict, each: int, n: int) -> None:
+        """The small firm's figures in both databases, request by request in turn."""
+        cases, webs = {}, {}
+        for side, conn in sides.items():
+            connections["default"] = conn
+            firm, owner = self._firm(f"{PREFIX}-small", each)
+            cases[side], webs[side] = self._cases(firm, owner), self._web(owner)
         ratios = []
         for figure in FIGURES:
-            among = self._p95(small, figure, n)
-            self.stdout.write(f"list_many_firms_{figure}_alone_p95 {alone[figure]:.1f} ms")
+            timings: dict[str, list[float]] = {side: [] for side in sides}
+            for i in range(n + 3):
+                # Each side goes first every other time.
+                for side in sorted(sides, reverse=i % 2 == 1):
+                    connections["default"] = sides[side]
+                    url = cases[side][figure]
+                    ms = request_ms(webs[side], url, htmx=i % 4 >= 2, name=figure)
+                    if i >= 3:
+                        timings[side].append(ms)
+            alone, among = p95(timings["alone"]), p95(timings["among"])
+            self.stdout.write(f"list_many_firms_{figure}_alone_p95 {alone:.1f} ms")
             self.stdout.write(f"list_many_firms_{figure}_among_p95 {among:.1f} ms")
-            ratios.append(among / alone[figure])
+            ratios.append(among / alone)
+        connections["default"] = sides["among"]
         self.stdout.write(f"list_many_firms_ratio {max(ratios):.2f} x")
