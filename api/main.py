@@ -72,6 +72,22 @@ class JsonParser(Parser):
             raise problems.ApiProblem(415, code="unsupported_media_type")
         return json.loads(request.body)
 
+    def parse_querydict(self, data, list_fields, request):
+        """Query and form parameters; one that is not a list and comes more than
+        once is refused (422) instead of silently keeping its last value."""
+        result = {}
+        for key, values in data.lists():
+            if key in list_fields:
+                result[key] = values
+            elif len(values) > 1:
+                where = "query" if data is request.GET else "body"
+                raise problems.invalid(
+                    [where, key], _("Give this parameter only once."), kind="repeated"
+                )
+            else:
+                result[key] = values[0]
+        return result
+
 
 class LedgerlyAPI(NinjaAPI):
     _documents: dict = {}

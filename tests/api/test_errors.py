@@ -63,6 +63,43 @@ def test_wrong_query_types_get_422(writer):
         assert problem_of(response)["errors"][0]["loc"][0] == "query"
 
 
+@pytest.mark.parametrize(
+    "query, name",
+    [
+        ("cursor=abc&cursor=", "cursor"),
+        ("limit=5&limit=6", "limit"),
+        ("sort=name&sort=name", "sort"),
+    ],
+)
+def test_a_parameter_given_twice_gets_422_instead_of_its_last_value(writer, query, name):
+    response = writer.get(f"/api/v1/clients?{query}")
+    assert response.status_code == 422, response.content
+    assert problem_of(response)["errors"] == [
+        {"loc": ["query", name], "message": "Give this parameter only once.", "type": "repeated"}
+    ]
+
+
+def test_a_parameter_given_twice_is_refused_in_the_callers_language(api, token_for, primary_admin):
+    response = api(token_for(primary_admin), language="fr").get("/api/v1/clients?q=a&q=b")
+    assert response.status_code == 422
+    [error] = problem_of(response)["errors"]
+    assert error["loc"] == ["query", "q"]
+    assert error["message"] == "Indiquez ce paramètre une seule fois."
+
+
+def test_a_form_field_given_twice_gets_422(writer):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("numbers.csv", b"Company ID,Display name,Client number\r\n")
+    response = writer.client.post(
+        "/api/v1/imports",
+        {"file": upload, "mode": ["check", "import"]},
+        headers=writer.headers,
+    )
+    assert response.status_code == 422, response.content
+    assert problem_of(response)["errors"][0]["loc"] == ["body", "mode"]
+
+
 def test_an_oversized_body_gets_413_before_it_is_read(writer, settings):
     settings.API_MAX_BODY_BYTES = 1000
     response = writer.post("/api/v1/clients", {"display_name": "x", "notes": "n" * 2000})
