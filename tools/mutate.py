@@ -90,6 +90,7 @@ GROUPS = {
         tests=(
             "tests/clients/test_list.py",
             "tests/clients/test_search_pages.py",
+            "tests/clients/test_page_edges.py",
             "tests/clients/test_guards.py",
             "tests/clients/test_import_history.py",
         ),

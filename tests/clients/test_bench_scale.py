@@ -29,7 +29,6 @@ def test_r13_bench_scale_prints_every_figure():
         requests=2,
         admin_requests=1,
         firm_requests=2,
-        drop_alone=True,
         stdout=out,
         stderr=io.StringIO(),
     )

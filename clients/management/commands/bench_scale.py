@@ -14,8 +14,9 @@ line as `name value unit`:
   `list_many_firms_ratio <ratio> x`, the worst figure's among / alone.
 
 "Alone" is the same small firm in a database of its own (this database's name with
-`_alone`, made and migrated on first use): each alone request is taken in turn with
-an among request, so that both see the same machine."""
+`_alone`, made and migrated for the run, dropped after it unless `--keep-alone`):
+each alone request is taken in turn with an among request, so that both see the
+same machine."""
 
 import importlib
 import time
@@ -96,7 +97,9 @@ class Command(BaseCommand):
         parser.add_argument("--admin-requests", type=int, default=10)
         parser.add_argument("--firm-requests", type=int, default=60)
         parser.add_argument(
-            "--drop-alone", action="store_true", help="Drop the alone database at the end."
+            "--keep-alone",
+            action="store_true",
+            help="Keep the alone database for the next run instead of dropping it.",
         )
 
     def handle(self, *args, **options):
@@ -272,7 +275,7 @@ class Command(BaseCommand):
         finally:
             connections["default"] = sides["among"]
             sides["alone"].close()
-            if options["drop_alone"]:
+            if not options["keep_alone"]:
                 with connection.cursor() as cursor:
                     cursor.execute(f'DROP DATABASE IF EXISTS "{among}_alone" WITH (FORCE)')
 
