@@ -36,7 +36,8 @@ is revoked, or when its member is deactivated (401).
 **Errors** are RFC 9457 problem details (`application/problem+json`) with
 `type`, `title`, `status`, `detail` in the language of `Accept-Language`
 (English or French), a stable `code`, and where useful `errors` (refused input)
-or `conditions` (what must change first).
+or `conditions` (what must change first). Unknown body members and a parameter
+given more than once are refused (422), not ignored.
 
 **Rate limit.** Each token may send `API_RATE_LIMIT` requests per
 `API_RATE_WINDOW` seconds (600 a minute unless the firm's host set otherwise).
