@@ -6,7 +6,7 @@ import re
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections
 from django.urls import NoReverseMatch, reverse
 from django_scopes import scopes_disabled
 
@@ -14,6 +14,21 @@ from clients.models import Client, normalize_search
 from tests.races import postgresql_only
 
 LINE = re.compile(r"^([a-z0-9_]+) (-?[0-9.]+) (ms|x|queries|s)$")
+
+
+def _alone_firms(name: str) -> list[tuple[str, int]]:
+    """The firms of database `name` and their clients, read on a connection of its own."""
+    settings = {**connection.settings_dict, "NAME": name}
+    other = type(connections["default"])(settings, "alone")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(
+                "SELECT f.slug, count(c.id) FROM practice_firm f"
+                " LEFT JOIN clients_client c ON c.firm_id = f.id GROUP BY f.slug ORDER BY f.slug"
+            )
+            return cursor.fetchall()
+    finally:
+        other.close()
 
 
 @postgresql_only
@@ -29,6 +44,7 @@ def test_r13_bench_scale_prints_every_figure():
         requests=2,
         admin_requests=1,
         firm_requests=2,
+        keep_alone=True,
         stdout=out,
         stderr=io.StringIO(),
     )
@@ -44,12 +60,23 @@ def test_r13_bench_scale_prints_every_figure():
     assert figures["list_300_sql_queries"] == figures["list_900_sql_queries"]
     assert "list_many_firms_ratio" in figures
     assert figures["list_many_firms_first_page_alone_p95"] > 0
-    # "Alone" was its own database, dropped at the end.
+    # "Alone" is the small firm in a database of its own, dropped after a run
+    # without --keep-alone.
+    alone = connection.settings_dict["NAME"] + "_alone"
+    assert _alone_firms(alone) == [("bench-scale-small", 60)]
+    call_command(
+        "bench_scale",
+        sizes="300",
+        admin_size=0,
+        firms=4,
+        firm_clients=60,
+        requests=1,
+        firm_requests=1,
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_database WHERE datname = %s",
-            [connection.settings_dict["NAME"] + "_alone"],
-        )
+        cursor.execute("SELECT count(*) FROM pg_database WHERE datname = %s", [alone])
         assert cursor.fetchone()[0] == 0
     with scopes_disabled():
         generated = Client.objects.filter(firm__slug="bench-scale-900")

@@ -9,7 +9,8 @@ from django_scopes import scopes_disabled
 
 from clients import selectors
 from clients.models import ClientListPreference
-from clients.selectors import ClientFilters, Cursor, client_page
+from clients.paging import Cursor
+from clients.selectors import ClientFilters, client_page
 from practice.tenancy import firm_scope
 
 pytestmark = pytest.mark.django_db
