@@ -4,7 +4,13 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import BillingChoice, Client, ClientStatus, ClientType
 from clients.selectors import SORT_KEYS, ClientFilters
-from practice.forms import LATEST_DATE, DateInput, StyledFormMixin
+from practice.forms import (
+    LATEST_DATE,
+    DateInput,
+    ModelMultipleChoiceField,
+    StyledFormMixin,
+    is_key,
+)
 from practice.models import Firm, Membership
 
 
@@ -290,7 +296,7 @@ class MemberField(forms.ModelChoiceField):
         return str(obj.user)
 
 
-class MembersField(forms.ModelMultipleChoiceField):
+class MembersField(ModelMultipleChoiceField):
     default_error_messages = {
         "invalid_choice": _("Choose a member of this firm's team."),
         "invalid_pk_value": _("Choose a member of this firm's team."),
@@ -322,7 +328,7 @@ class AssignmentEndForm(StyledFormMixin, forms.Form):
 def _accept_ids(form) -> None:
     """Posted client ids only need to be numbers here; the selector checks them."""
     raw = form.data.getlist("ids") if hasattr(form.data, "getlist") else []
-    form.fields["ids"].choices = [(v, v) for v in raw if str(v).isdigit()][:1000]
+    form.fields["ids"].choices = [(v, v) for v in raw if is_key(v)][:1000]
     form.fields["ids"].error_messages["required"] = _("Select at least one client.")
 
 

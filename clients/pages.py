@@ -37,7 +37,10 @@ def safe_next(request, firm_slug: str) -> str:
 def row_list_url(request, firm_slug: str) -> str:
     """The list address a row's forms return to (kept across htmx swaps)."""
     if request.htmx and request.htmx.current_url:
-        parts = urlsplit(request.htmx.current_url)
+        try:
+            parts = urlsplit(request.htmx.current_url)
+        except ValueError:  # a header no browser sends ("http://[", say)
+            return safe_next(request, firm_slug)
         candidate = parts.path + (f"?{parts.query}" if parts.query else "")
         if candidate.startswith(reverse("clients:list", kwargs={"firm_slug": firm_slug})):
             return candidate

@@ -14,6 +14,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import batched
 from typing import BinaryIO, NamedTuple
 
 from django.utils.translation import gettext_lazy as _
@@ -213,23 +214,12 @@ def inspect(stream: BinaryIO, *, max_rows: int) -> tuple[CsvFormat, int]:
     return reader.format, count
 
 
-def chunked(rows, size: int) -> Iterator[list]:
-    chunk: list = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 _END = object()
 
 
 @contextlib.contextmanager
-def read_ahead(rows: Iterable, size: int, depth: int = 2) -> Iterator[Iterator[list]]:
-    """`chunked(rows, size)`, produced by a background thread up to `depth` chunks
+def read_ahead(rows: Iterable, size: int, depth: int = 2) -> Iterator[Iterator[tuple]]:
+    """`itertools.batched(rows, size)`, produced by a background thread up to `depth` chunks
     ahead: the file is parsed while the caller waits on the database.
 
     Memory stays bounded by `depth` chunks. Leaving the block early (an error,
@@ -249,14 +239,14 @@ def read_ahead(rows: Iterable, size: int, depth: int = 2) -> Iterator[Iterator[l
 
     def produce() -> None:
         try:
-            for chunk in chunked(rows, size):
+            for chunk in batched(rows, size):
                 if not hand_over(chunk):
                     return
             hand_over(_END)
         except BaseException as exc:  # handed to the caller, raised there
             hand_over(exc)
 
-    def consume() -> Iterator[list]:
+    def consume() -> Iterator[tuple]:
         while True:
             item = ready.get()
             if item is _END:

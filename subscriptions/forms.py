@@ -1,11 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from practice.forms import StyledFormMixin
+from practice.forms import ModelMultipleChoiceField, StyledFormMixin
 from subscriptions.models import Billing, Feature, Product, ProductKind
 
 
-class FeatureChoiceField(forms.ModelMultipleChoiceField):
+class FeatureChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return obj.label
 
@@ -73,7 +73,7 @@ class CostForm(forms.Form):
         to_field_name="code",
         required=False,
     )
-    addons = forms.ModelMultipleChoiceField(
+    addons = ModelMultipleChoiceField(
         label=_("Add-ons"),
         queryset=Product.objects.filter(kind=ProductKind.ADDON, is_active=True).order_by(
             "sort_order"

@@ -21,7 +21,9 @@ ADMINS_ONLY = gettext_lazy("Only the firm's admins manage billing.")
 
 def _next_url(request, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    # A path on this site only: anything else (a bare word included, which
+    # redirect() would take for a view's name) goes to the default.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, {request.get_host()}, request.is_secure()
     ):
         return target

@@ -30,7 +30,7 @@ def touch(job: ImportJob, **fields) -> None:
     ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now(), **fields)
 
 
-def _file_rows(chunk: list):
+def _file_rows(chunk: tuple):
     """A chunk of parsed rows as the file table's tuples: the number's own rules
     (R26: empty, over 100 characters) are checked here, the rest in SQL."""
     longest = CLIENT_NUMBER_MAX_LENGTH

@@ -470,6 +470,11 @@ def test_r30_standard_member_is_refused_bulk_access_actions(
         ("other_firm_client", "This client is not one of the firm's clients."),
         ("past", "The end date can't be in the past."),
         ("no_member", "Choose at least one team member."),
+        ("member_past_any_table", "Choose a member of this firm's team."),
+        (
+            "client_past_any_table",
+            f"Select a valid choice. {2**63} is not one of the available choices.",
+        ),
     ],
 )
 def test_r30_bad_bulk_input_is_refused_with_a_message(
@@ -485,6 +490,10 @@ def test_r30_bad_bulk_input_is_refused_with_a_message(
         data["ids"] = [a.pk, make_client(firm=other_firm).pk]
     elif case == "past":
         data["ends_on"] = "2026-03-01"
+    elif case == "member_past_any_table":
+        data["members"] = [helper.pk, str(2**63)]
+    elif case == "client_past_any_table":
+        data["ids"] = [a.pk, str(2**63)]
     else:
         data["members"] = []
     response = client_for(admin_member).post(urls("bulk"), data, follow=True)

@@ -99,10 +99,10 @@ def test_read_ahead_reads_no_more_than_depth_chunks_ahead(depth):
             return pulled
 
     with read_ahead(rows(), 1, depth=depth) as chunks:
-        assert next(chunks) == [0]
+        assert next(chunks) == (0,)
         # one chunk taken, `depth` waiting in the queue, one in the reader's hand
         assert settled(1 + depth + 1) == 1 + depth + 1
-        assert next(chunks) == [1]
+        assert next(chunks) == (1,)
         assert settled(2 + depth + 1) == 2 + depth + 1
 
 

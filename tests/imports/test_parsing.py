@@ -164,11 +164,11 @@ def test_read_ahead_yields_every_chunk_in_order():
     with read_ahead(iter(range(23)), 5) as chunks:
         got = list(chunks)
     assert got == [
-        [0, 1, 2, 3, 4],
-        [5, 6, 7, 8, 9],
-        [10, 11, 12, 13, 14],
-        [15, 16, 17, 18, 19],
-        [20, 21, 22],
+        (0, 1, 2, 3, 4),
+        (5, 6, 7, 8, 9),
+        (10, 11, 12, 13, 14),
+        (15, 16, 17, 18, 19),
+        (20, 21, 22),
     ]
 
 
@@ -184,7 +184,7 @@ def test_read_ahead_raises_a_reading_error_in_the_caller():
         for chunk in chunks:
             seen.append(chunk)
     assert caught.value.code == "not_csv"
-    assert seen == [[0, 1, 2, 3, 4]]
+    assert seen == [(0, 1, 2, 3, 4)]
 
 
 def test_read_ahead_stops_its_thread_when_the_caller_leaves_early():
@@ -199,6 +199,6 @@ def test_read_ahead_stops_its_thread_when_the_caller_leaves_early():
             n += 1
 
     with pytest.raises(RuntimeError), read_ahead(endless(), 3) as chunks:
-        assert next(chunks) == [0, 1, 2]
+        assert next(chunks) == (0, 1, 2)
         raise RuntimeError("limit reached")
     assert not any(t.name == "import-read-ahead" and t.is_alive() for t in threading.enumerate())

@@ -256,3 +256,36 @@ def test_searches_ignore_nul_characters_the_database_would_refuse(
     with scope(firm=firm):
         assert [x.pk for x in client_search(firm=firm, q="ze\x00ta")] == [named.pk]
         assert client_search(firm=firm, q="\x00") == []
+
+
+@pytest.mark.parametrize("target", ["2", "usage", "https://elsewhere.example/", "//elsewhere"])
+def test_usage_saved_returns_only_to_a_path_of_this_site(
+    firm, primary_admin, client_for, make_client, target
+):
+    """A `next` that is not a path here (a bare word would be taken for a view's
+    name) sends back to the page itself."""
+    client = make_client()
+    url = _url("subscriptions:usage", firm, client.pk)
+    response = client_for(primary_admin).post(url, {"users": 2, "next": target})
+    assert (response.status_code, response["Location"]) == (302, url)
+
+
+def test_usage_saved_returns_to_a_path_of_this_site(firm, primary_admin, client_for, make_client):
+    client = make_client()
+    url = _url("subscriptions:usage", firm, client.pk)
+    back = _url("billing:index", firm) + "?q=x"
+    response = client_for(primary_admin).post(url, {"users": 2, "next": back})
+    assert (response.status_code, response["Location"]) == (302, back)
+
+
+@pytest.mark.parametrize("key", [str(2**63), "99999999999999999999999", "-" + str(2**63 + 1)])
+def test_a_feature_key_past_any_table_is_refused_as_a_choice(
+    firm, primary_admin, client_for, make_client, key
+):
+    client = make_client()
+    url = _url("subscriptions:usage", firm, client.pk)
+    response = client_for(primary_admin).post(url, {"users": 2, "features": [key]})
+    assert response.status_code == 400
+    assert "is not a valid value" in response.content.decode()
+    with scope(firm=firm):
+        assert selectors.client_usage(client=client) is None
