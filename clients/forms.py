@@ -9,8 +9,8 @@ from practice.forms import (
     DateInput,
     ModelMultipleChoiceField,
     StyledFormMixin,
-    is_key,
 )
+from practice.keys import is_key
 from practice.models import Firm, Membership
 
 

@@ -8,6 +8,12 @@ class PracticeConfig(AppConfig):
 
     def ready(self):
         from django.core.signals import request_finished, request_started
+        from django.urls import register_converter
+
+        from practice.keys import IdConverter
+
+        # Before any URLconf is read (they load on the first request or reverse).
+        register_converter(IdConverter, "id")
 
         from practice import logs
 

@@ -9,16 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from practice.models import BillingProfile, Firm, Membership, Role, User
 
-# The largest key a database column holds (bigint): a posted id past it can only
-# be a forged one, and SQLite refuses to even be asked about it.
-LARGEST_KEY = 2**63 - 1
-
-
-def is_key(value) -> bool:
-    """Whether a posted value reads as a row id a table could hold."""
-    text = str(value).strip()
-    return text.isdecimal() and int(text) <= LARGEST_KEY
-
 
 class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     """Django's, refusing an integer key out of its column's range as an invalid

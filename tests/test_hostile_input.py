@@ -193,3 +193,62 @@ def test_no_query_string_or_form_value_makes_a_portal_page_fail(client, route, n
     client.force_login(admin.user)
     values = {"company_pk": company.pk, **{k: objects[k] for k in kwargs if k != "company_pk"}}
     _hostile_requests(client, reverse(name, kwargs=values))
+
+
+OBJECT_ROUTES = [r for r in FIRM_ROUTES if set(r[2]) - {"firm_slug"}]
+SENTINEL = 987654321987
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", [2**31, 2**63, 10**30], ids=["past_int", "past_bigint", "huge"])
+@pytest.mark.parametrize(
+    ("route", "name", "kwargs"), OBJECT_ROUTES, ids=[r[1] for r in OBJECT_ROUTES]
+)
+def test_an_id_past_any_table_answers_404_like_a_missing_one(
+    client, own_firm, route, name, kwargs, key
+):
+    firm, owner, _objects = own_firm
+    client.force_login(owner.user)
+    values = {"firm_slug": firm.slug, **{k: SENTINEL for k in kwargs if k != "firm_slug"}}
+    # Written into the address by hand: reverse() refuses what no pattern matches.
+    url = reverse(name, kwargs=values).replace(str(SENTINEL), str(key))
+    for method in ("get", "post"):
+        response = getattr(client, method)(url)
+        assert response.status_code in (404, 405), (url, method, response.status_code)
+
+
+KEYED_OUTSIDE = [
+    r for r in all_routes() if r[2] and "firm_slug" not in r[2] and r[1] in NON_FIRM_URLS
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "signed_in"])
+@pytest.mark.parametrize(
+    ("route", "name", "kwargs"), KEYED_OUTSIDE, ids=[r[1] for r in KEYED_OUTSIDE]
+)
+def test_a_forged_link_outside_the_firms_never_fails(
+    client, own_firm, route, name, kwargs, signed_in
+):
+    """Invitation, sign-up and reset links, the portal's addresses: each key
+    forged (a word, a long one, accents, quotes, ids past any table)."""
+    from django.urls import NoReverseMatch
+
+    _firm, owner, _objects = own_firm
+    if signed_in:
+        client.force_login(owner.user)
+    tried = 0
+    for value in ["0", "x" * 3000, "é\u202e", "' OR 1=1 --", "a.b-c_d", 2**63, 10**30]:
+        try:
+            url = reverse(name, kwargs=dict.fromkeys(kwargs, value))
+        except NoReverseMatch:
+            if not isinstance(value, int):
+                continue  # the address cannot even hold it
+            # A number past the pattern's own: written into the address by hand.
+            url = reverse(name, kwargs=dict.fromkeys(kwargs, SENTINEL))
+            url = url.replace(str(SENTINEL), str(value))
+        tried += 1
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert response.status_code < 500, (url, method, response.status_code)
+    assert tried
