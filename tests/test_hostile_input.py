@@ -10,6 +10,7 @@ failure here names the exception and where it was raised."""
 from html.parser import HTMLParser
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
@@ -120,6 +121,13 @@ def _hostile_requests(client, url):
         _assert_answers(client.get(url, dict.fromkeys(QUERY_KEYS, value)), (url, "GET", value))
     for value in [*HOSTILE, "http://[", "https://elsewhere.example/"]:
         _assert_answers(client.get(url, **_htmx(value)), (url, "GET", "htmx", value))
+    for value in [*HOSTILE, "fr;q=abc, en-GB;q=", "*;q=0", "zz-ZZ-x-private"]:
+        # As a WSGI server hands headers over: their bytes read as latin-1.
+        value = value.encode().decode("latin-1")
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = value
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE=value)
+        _assert_answers(response, (url, "GET", "language", value))
+    del client.cookies[settings.LANGUAGE_COOKIE_NAME]
     repeated = "&".join(f"{key}=1&{key}=2" for key in QUERY_KEYS)
     _assert_answers(client.get(f"{url}?{repeated}"), (url, "GET", "repeated"))
     page = client.get(url)

@@ -189,3 +189,17 @@ def test_r30_a_restricted_member_sees_the_client_they_create(restricted, token_f
     created = client.post("/api/v1/clients", {"display_name": "Mine now"})
     assert created.status_code == 201 and created.json()["display_name"] == "Mine now"
     assert client.get(f"/api/v1/clients/{created.json()['id']}").status_code == 404
+
+
+@pytest.mark.parametrize("key", [2**31, 2**63, 10**30], ids=["past_int", "past_bigint", "huge"])
+def test_an_id_past_any_table_answers_404_like_a_missing_one(two_firms, token_for, api, key):
+    owner_a, _owner_b, _objects_a = two_firms
+    owner = api(token_for(owner_a))
+    answers = []
+    for method, path, names in operations():
+        forged = _call(owner, method, path, dict.fromkeys(names, key))
+        missing = _call(owner, method, path, dict.fromkeys(names, MISSING))
+        answers.append((method, path, forged.status_code, missing.status_code))
+        if forged.status_code == 404:
+            assert problem_of(forged) == problem_of(missing), (method, path)
+    assert [a for a in answers if a[2] != 404] == []

@@ -1,5 +1,13 @@
+import csv
+import io
+
 import pytest
 from django.urls import reverse
+from django_scopes import scopes_disabled
+
+from clients.models import ClientAssignment
+from practice.models import ClientAccess
+from tests.practice.factories import MembershipFactory
 
 
 @pytest.fixture
@@ -8,3 +16,41 @@ def urls(firm):
         return reverse(f"clients:{name}", kwargs={"firm_slug": firm.slug, **kwargs})
 
     return url
+
+
+@pytest.fixture
+def restricted(firm, primary_admin):
+    """A standard member set to "assigned clients only"."""
+    with scopes_disabled():
+        return MembershipFactory(firm=firm, client_access=ClientAccess.ASSIGNED)
+
+
+@pytest.fixture
+def three(firm, primary_admin, restricted, make_client):
+    """(assigned, led, unreachable): one client assigned to the restricted member,
+    one they lead, one of the same firm they may not reach."""
+    assigned = make_client(display_name="Assigned Co", client_number="A-1")
+    led = make_client(display_name="Led Co", client_number="L-1", lead_accountant=restricted)
+    hidden = make_client(
+        display_name="Hidden Co", client_number="H-1", lead_accountant=primary_admin
+    )
+    with scopes_disabled():
+        ClientAssignment.objects.create(firm=firm, client=assigned, membership=restricted)
+    return assigned, led, hidden
+
+
+def read_csv(response, delimiter=",") -> list[list[str]]:
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+
+
+@pytest.fixture
+def helper(firm, primary_admin):
+    """A standard member restricted to assigned clients."""
+    with scopes_disabled():
+        return MembershipFactory(
+            firm=firm,
+            role="standard",
+            client_access=ClientAccess.ASSIGNED,
+            user__full_name="Hélène Aide",
+        )
