@@ -4,13 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import BillingChoice, Client, ClientStatus, ClientType
 from clients.selectors import SORT_KEYS, ClientFilters
-from practice.forms import (
-    LATEST_DATE,
-    DateInput,
-    ModelMultipleChoiceField,
-    StyledFormMixin,
-)
-from practice.keys import is_key
+from practice.forms import LATEST_DATE, DateInput, StyledFormMixin
+from practice.keys import ModelMultipleChoiceField, is_key
 from practice.models import Firm, Membership
 
 

@@ -4,35 +4,9 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import connections, models
 from django.utils.translation import gettext_lazy as _
 
 from practice.models import BillingProfile, Firm, Membership, Role, User
-
-
-class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
-    """Django's, refusing an integer key out of its column's range as an invalid
-    value before it reaches the query (where SQLite raises OverflowError)."""
-
-    def _check_values(self, value):
-        model = self.queryset.model
-        key = model._meta.get_field(self.to_field_name) if self.to_field_name else model._meta.pk
-        if isinstance(key, models.IntegerField):
-            low, high = connections[self.queryset.db].ops.integer_field_range(
-                key.get_internal_type()
-            )
-            for pk in value if isinstance(value, list | tuple) else []:
-                try:
-                    number = int(str(pk).strip())
-                except ValueError:
-                    continue  # Django's own check refuses it
-                if (low is not None and number < low) or (high is not None and number > high):
-                    raise ValidationError(
-                        self.error_messages["invalid_pk_value"],
-                        code="invalid_pk_value",
-                        params={"pk": pk},
-                    )
-        return super()._check_values(value)
 
 
 class StyledFormMixin:

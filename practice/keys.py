@@ -6,6 +6,10 @@ would answer nothing. Such ids are turned away before any query: an address
 holding one matches no page (404, like a missing row), a form gets its own
 "not a valid choice" message."""
 
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import connections, models
+
 LARGEST_KEY = 2**63 - 1
 
 
@@ -29,3 +33,28 @@ class IdConverter:
 
     def to_url(self, value) -> str:
         return str(int(value))
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's, refusing an integer key out of its column's range as an invalid
+    value before it reaches the query (where SQLite raises OverflowError)."""
+
+    def _check_values(self, value):
+        model = self.queryset.model
+        key = model._meta.get_field(self.to_field_name) if self.to_field_name else model._meta.pk
+        if isinstance(key, models.IntegerField):
+            low, high = connections[self.queryset.db].ops.integer_field_range(
+                key.get_internal_type()
+            )
+            for pk in value:  # a list: clean() refuses anything else first
+                try:
+                    number = int(str(pk).strip())
+                except ValueError:
+                    continue  # Django's own check refuses it
+                if (low is not None and number < low) or (high is not None and number > high):
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": pk},
+                    )
+        return super()._check_values(value)

@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from practice.forms import ModelMultipleChoiceField, StyledFormMixin
+from practice.forms import StyledFormMixin
+from practice.keys import ModelMultipleChoiceField
 from subscriptions.models import Billing, Feature, Product, ProductKind
 
 

@@ -59,8 +59,13 @@ GROUPS = {
         tests=(
             "tests/clients/test_access.py",
             "tests/clients/test_access_guards.py",
+            "tests/clients/test_leaver_report.py",
             "tests/billing/test_access.py",
         ),
+    ),
+    "practice_keys": Group(
+        mutate=("practice/keys.py",),
+        tests=("tests/practice/test_keys.py",),
     ),
     "billing_arithmetic": Group(
         mutate=("subscriptions/pricing.py", "billing/services.py"),
