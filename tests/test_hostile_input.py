@@ -130,6 +130,8 @@ def _hostile_requests(client, url):
     del client.cookies[settings.LANGUAGE_COOKIE_NAME]
     repeated = "&".join(f"{key}=1&{key}=2" for key in QUERY_KEYS)
     _assert_answers(client.get(f"{url}?{repeated}"), (url, "GET", "repeated"))
+    for method in ("head", "options", "put", "patch", "delete", "trace"):
+        _assert_answers(getattr(client, method)(url), (url, method.upper()))
     page = client.get(url)
     if page.status_code != 200 or "html" not in page.get("Content-Type", ""):
         return

@@ -60,6 +60,8 @@ GROUPS = {
             "tests/clients/test_access.py",
             "tests/clients/test_access_guards.py",
             "tests/clients/test_leaver_report.py",
+            "tests/clients/test_access_count.py",
+            "tests/clients/test_page_edges.py",
             "tests/billing/test_access.py",
         ),
     ),

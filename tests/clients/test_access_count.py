@@ -182,3 +182,23 @@ def test_pg_a_grant_made_while_the_status_changes_keeps_the_new_status(
     with scope(firm=firm):
         assert ClientAssignment.objects.get(client=client).client_active is False
         assert reachable_count(membership=restricted, active_only=True, cap=10) == 0
+
+
+def test_r30_the_count_holds_the_members_own_grants_only(
+    client_for, firm, primary_admin, restricted, make_client, urls
+):
+    """Another member's grants in the same firm add nothing to this member's count."""
+    with scopes_disabled():
+        colleague = MembershipFactory(firm=firm, client_access=ClientAccess.ASSIGNED)
+    mine = make_client(display_name="Mine")
+    theirs = [make_client(display_name=f"Theirs {i}") for i in range(2)]
+    with scope(firm=firm):
+        assignments.client_assign(firm=firm, client=mine, membership=restricted, by=primary_admin)
+        for client in theirs:
+            assignments.client_assign(
+                firm=firm, client=client, membership=colleague, by=primary_admin
+            )
+    assert total(client_for(restricted), urls) == 1
+    assert total(client_for(colleague), urls) == 2
+    with scope(firm=firm):
+        assert reachable_count(membership=restricted, active_only=False, cap=10) == 1
