@@ -5,7 +5,7 @@ from django.db.models import Count, Q, QuerySet
 
 from clients.access import clients_reachable
 from clients.models import Client, ClientAssignment
-from clients.search import name_contains
+from clients.search import name_contains, search_text
 from practice.models import Firm, Membership
 from practice.tenancy import get_in_firm_or_404
 
@@ -63,7 +63,7 @@ def clients_to_assign(
 ) -> list[Client]:
     """Clients `by` reaches whose name contains `q` or whose number starts with it,
     without those `membership` is already assigned to; at most `limit` of them."""
-    q = (q or "").replace("\x00", "").strip()
+    q = search_text(q)
     if not q:
         return []
     condition = Q(client_number__startswith=q)

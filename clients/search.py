@@ -11,6 +11,16 @@ from clients.models import normalize_search
 # Words at least this long are looked up in the index by their first, middle and
 # last three letters only; shorter ones whole.
 LONG_WORD = 6
+# What a search box reads of its text, as the client list's own filter form does:
+# longer text matches no name anyway, and SQLite refuses a LIKE pattern past 50,000
+# bytes.
+QUERY_MAX_LENGTH = 200
+
+
+def search_text(q: str | None) -> str:
+    """A search box's text as the searches use it: trimmed, at most
+    QUERY_MAX_LENGTH characters, without NUL (which the database refuses in text)."""
+    return (q or "").replace("\x00", "").strip()[:QUERY_MAX_LENGTH].strip()
 
 
 class Like(Lookup):

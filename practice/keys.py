@@ -16,7 +16,8 @@ LARGEST_KEY = 2**63 - 1
 def is_key(value) -> bool:
     """Whether a posted value reads as a row id a table could hold."""
     text = str(value).strip()
-    return text.isdecimal() and int(text) <= LARGEST_KEY
+    # The length first: int() refuses more than 4,300 digits (ValueError).
+    return len(text) <= len(str(LARGEST_KEY)) and text.isdecimal() and int(text) <= LARGEST_KEY
 
 
 class IdConverter:
@@ -32,7 +33,13 @@ class IdConverter:
         return number
 
     def to_url(self, value) -> str:
-        return str(int(value))
+        try:
+            number = int(value)
+        except TypeError:
+            raise ValueError(f"not an id: {value!r}") from None
+        if not 0 <= number <= LARGEST_KEY:
+            raise ValueError("past any key")  # reverse() answers NoReverseMatch
+        return str(number)
 
 
 class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):

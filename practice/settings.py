@@ -440,6 +440,17 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Ledgerly"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# The passkey forms with a credential field that refuses any malformed one.
+MFA_FORMS = {
+    name: f"practice.accounts.forms.{cls}"
+    for name, cls in [
+        ("add_webauthn", "AddWebAuthnForm"),
+        ("signup_webauthn", "SignupWebAuthnForm"),
+        ("authenticate_webauthn", "AuthenticateWebAuthnForm"),
+        ("login_webauthn", "LoginWebAuthnForm"),
+        ("reauthenticate_webauthn", "ReauthenticateWebAuthnForm"),
+    ]
+}
 # The rate limiter and the one-time use of a TOTP code rely on an atomic
 # cache.add(): Redis has it, Django's file cache does not, so ours adds it.
 if not REDIS_URL:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from clients.access import can_reach, clients_for_billing
 from clients.models import BillingChoice, Client
-from clients.search import name_contains
+from clients.search import name_contains, search_text
 from practice import clock
 from practice.models import BillingProfile, Firm, Membership
 from practice.templatetags.money import format_money
@@ -290,8 +290,7 @@ def wholesale_clients(*, membership: Membership, q: str = "") -> QuerySet[Client
         .filter(billing=BillingChoice.WHOLESALE)
         .select_related("lead_accountant__user")
     )
-    # The database refuses NUL characters in text: a crafted query would 500.
-    q = (q or "").replace("\x00", "").strip()
+    q = search_text(q)
     if q:
         condition = Q(client_number__iexact=q)
         name = name_contains(firm_id=membership.firm_id, text=q)

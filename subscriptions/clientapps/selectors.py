@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from clients.access import can_reach, clients_reachable
 from clients.models import Client, ClientStatus, CompanyMember
-from clients.search import name_contains
+from clients.search import name_contains, search_text
 from practice.models import Firm, Membership, Role, User
 from practice.signing import LinkError, link_read, link_token, link_url, superseded
 from practice.tenancy import get_in_firm_or_404, scopes_disabled
@@ -54,8 +54,7 @@ def client_search(
     """Active clients whose name contains `q` or whose client number starts with it,
     at most `limit` of them: the picker never loads the whole client list. Given
     `membership`, only the clients they reach (R31)."""
-    # The database refuses NUL characters in text: a crafted query would 500.
-    q = (q or "").replace("\x00", "").strip()
+    q = search_text(q)
     if not q:
         return []
     condition = Q(client_number__startswith=q)

@@ -14,7 +14,18 @@ def writer(api, token_for, primary_admin):
     return api(token_for(primary_admin))
 
 
-@pytest.mark.parametrize("body", ["{", "[1, 2", "nul", '{"display_name": "x",}', "\xff"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{",
+        "[1, 2",
+        "nul",
+        '{"display_name": "x",}',
+        "\xff",
+        "[" * 100_000,  # nested past the recursion limit
+        '{"notes": ' + "9" * 5000 + "}",  # a number past Python's 4,300 digits
+    ],
+)
 def test_malformed_json_gets_400(writer, body):
     response = writer.post("/api/v1/clients", body, content_type="application/json")
     assert response.status_code == 400

@@ -155,3 +155,13 @@ def test_the_trigram_index_is_read_for_the_firm_alone(firm, other_firm, standard
             plan = "\n".join(row[0] for row in cursor.fetchall())
     scan = plan.partition("Bitmap Index Scan on client_firm_search_trgm")[2].split("\n")[1:2]
     assert scan and "firm_id = '" in scan[0] and "::bigint" in scan[0], plan
+
+
+def test_a_search_box_text_is_trimmed_cut_and_rid_of_nul():
+    from clients.search import QUERY_MAX_LENGTH, search_text
+
+    assert search_text("  Bou\x00langerie  ") == "Boulangerie"
+    assert search_text(None) == ""
+    assert search_text("x" * 100_000) == "x" * QUERY_MAX_LENGTH
+    assert search_text("a" + " " * QUERY_MAX_LENGTH + "b") == "a"
+    assert QUERY_MAX_LENGTH == 200

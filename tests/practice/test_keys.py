@@ -26,6 +26,8 @@ def test_the_largest_key_is_the_bigint_maximum():
         (str(LARGEST_KEY), True),
         (str(LARGEST_KEY + 1), False),
         ("1" * 30, False),
+        ("9" * 5000, False),
+        ("0" * 18 + "1", True),
         ("-1", False),
         ("1.5", False),
         ("1e3", False),
@@ -45,6 +47,18 @@ def test_the_converter_reads_ids_up_to_the_largest_key():
         converter.to_python(str(LARGEST_KEY + 1))
     assert converter.to_url(7) == "7"
     assert converter.to_url("7") == "7"
+    assert converter.to_url(LARGEST_KEY) == str(LARGEST_KEY)
+    for wrong in (LARGEST_KEY + 1, -1, None, "seven"):
+        with pytest.raises(ValueError):
+            converter.to_url(wrong)
+
+
+def test_reverse_refuses_an_id_no_address_could_hold(firm):
+    from django.urls import NoReverseMatch
+
+    for wrong in (LARGEST_KEY + 1, None):
+        with pytest.raises(NoReverseMatch):
+            reverse("clients:detail", kwargs={"firm_slug": firm.slug, "client_id": wrong})
 
 
 def test_an_address_with_an_id_past_any_key_matches_no_page(firm):
