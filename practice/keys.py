@@ -3,8 +3,9 @@
 Every table's key is a bigint: an id past it can only be a forged one, and
 SQLite refuses to even be asked about it (OverflowError), where PostgreSQL
 would answer nothing. Such ids are turned away before any query: an address
-holding one matches no page (404, like a missing row), a form gets its own
-"not a valid choice" message."""
+holding one matches no page (404, like a missing row), a multiple choice refuses
+it as an invalid value (its field's own message), and `is_key` leaves a posted
+one out of the choices."""
 
 from django import forms
 from django.core.exceptions import ValidationError
