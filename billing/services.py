@@ -37,7 +37,7 @@ PERIOD_FIELDS = (
     "client_id",
     "client_name",
     "firm_client__display_name",
-    "firm_client__client_number",
+    "firm_client__number_row__number",
     "firm_client__company_id",
     "product_id",
     "currency",

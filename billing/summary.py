@@ -104,7 +104,7 @@ def _endings(*, firm, first, next_first) -> tuple[list[dict], list[dict]]:
         "client_id",
         "client_name",
         "client__display_name",
-        "client__client_number",
+        "client__number_row__number",
     )
     starts = set(
         ChargePeriod.objects.filter(

@@ -32,7 +32,7 @@ def member_assignments(*, membership: Membership) -> list[ClientAssignment]:
     """The clients `membership` is assigned to, by client name."""
     return list(
         ClientAssignment.objects.filter(firm=membership.firm_id, membership=membership)
-        .select_related("client")
+        .select_related("client__number_row")
         .order_by("client__search_name", "client_id")
     )
 

@@ -2,7 +2,13 @@ from django import forms
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import BillingChoice, Client, ClientStatus, ClientType
+from clients.models import (
+    CLIENT_NUMBER_MAX_LENGTH,
+    BillingChoice,
+    Client,
+    ClientStatus,
+    ClientType,
+)
 from clients.selectors import SORT_KEYS, ClientFilters
 from practice.forms import LATEST_DATE, DateInput, StyledFormMixin
 from practice.keys import ModelMultipleChoiceField, is_key
@@ -26,6 +32,14 @@ class ClientForm(StyledFormMixin, forms.ModelForm):
     """Edit a client (R10). `version` is the one loaded, for conflict detection."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    # Kept in its own table (clients.models.numbering), so declared here.
+    client_number = forms.CharField(
+        label=_("Client number"),
+        max_length=CLIENT_NUMBER_MAX_LENGTH,
+        required=False,
+        empty_value=None,
+        help_text=_("Your own reference for the client: up to 100 characters."),
+    )
     lead_accountant = LeadAccountantField(
         label=_("Lead accountant"), queryset=Membership.objects.none(), required=False
     )
@@ -53,7 +67,6 @@ class ClientForm(StyledFormMixin, forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
         help_texts = {
-            "client_number": _("Your own reference for the client: up to 100 characters."),
             "display_name": _("How the client appears in your lists."),
         }
 
@@ -68,7 +81,11 @@ class ClientForm(StyledFormMixin, forms.ModelForm):
         if "client_type" in self.fields:
             self.fields["client_type"].choices = ClientType.choices
         if self.instance.pk and "version" in self.fields:
-            self.fields["version"].initial = self.instance.version
+            self.fields["version"].initial = self.instance.revision
+        if "client_number" not in self._meta.fields:
+            del self.fields["client_number"]
+        elif self.instance.pk:
+            self.initial.setdefault("client_number", self.instance.client_number)
 
     def validate_unique(self):
         # Per-firm uniqueness (R6) is checked by the service, which names the holder.

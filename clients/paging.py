@@ -135,19 +135,30 @@ def _segments(qs, column, cursor: Cursor | None, forward: bool):
         return [(qs.filter(cond), asc if forward else desc)]
     present = qs.filter(**{f"{col}__isnull": False})
     missing = qs.filter(**{f"{col}__isnull": True})
+    if column.joined:
+        # The value's row exists (an inner join), so the other table's index on
+        # (firm, ...) for the clients without a value can drive the read.
+        missing = missing.filter(**{f"{column.joined}__isnull": False})
     if forward:
         if cursor is None:
             return [(present, asc), (missing, ["pk"])]
         if cursor.value is None:
             return [(missing.filter(pk__gt=cursor.pk), ["pk"])]
         cond = RowCompare([col, "pk"], ">", [cursor.value, cursor.pk])
-        return [(present.filter(cond), asc), (missing, ["pk"])]
+        return [(present.filter(cond, **_bound(column, "gte", cursor)), asc), (missing, ["pk"])]
     if cursor is None:
         return [(missing, ["-pk"]), (present, desc)]
     if cursor.value is None:
         return [(missing.filter(pk__lt=cursor.pk), ["-pk"]), (present, desc)]
     cond = RowCompare([col, "pk"], "<", [cursor.value, cursor.pk])
-    return [(present.filter(cond), desc)]
+    return [(present.filter(cond, **_bound(column, "lte", cursor)), desc)]
+
+
+def _bound(column, lookup: str, cursor: Cursor) -> dict:
+    """For a value read from another table, the row comparison spans two tables
+    and no index answers it: the same bound on the value alone, which that
+    table's index does, keeps a page deep in the list as quick as the first."""
+    return {f"{column.sort_field}__{lookup}": cursor.value} if column.joined else {}
 
 
 def read_rows(qs, column, cursor, forward, limit) -> list[Client]:

@@ -6,7 +6,7 @@ from django.db.models import BigIntegerField, F, Lookup, Q, Value
 from django.db.models.functions import Cast, StrIndex
 from django.db.models.lookups import GreaterThan
 
-from clients.models import normalize_search
+from clients.models import Client, ClientNumber, normalize_search
 
 # Words at least this long are looked up in the index by their first, middle and
 # last three letters only; shorter ones whole.
@@ -82,3 +82,19 @@ def name_contains(*, firm_id: int, text: str) -> Q | None:
         GreaterThan(StrIndex("search_name", Value(name)), 0),
         firm_id=Cast(Value(firm_id), BigIntegerField()),
     )
+
+
+def number_or_name(*, firm_id: int, text: str) -> Q:
+    """Clients of the firm whose number starts with `text` or whose name contains
+    it: the two searches run on their own indexes (the number's table, the
+    trigram name index) and their client ids are put together, so that neither
+    turns into a scan of every client of the firm."""
+    found = ClientNumber.objects.filter(firm_id=firm_id, number__startswith=text).values(
+        "client_id"
+    )
+    name = name_contains(firm_id=firm_id, text=text)
+    if name is not None:
+        # Not through the scoped manager: its plain firm condition would stand in
+        # for the typed one (they are one to PostgreSQL), which the index can't use.
+        found = found.union(Client._base_manager.filter(name).values("pk"))
+    return Q(pk__in=found)

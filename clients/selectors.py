@@ -4,7 +4,7 @@ rows (R25), the profile's history (R9) and the list preferences."""
 from dataclasses import dataclass, field
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from clients import signals
@@ -14,13 +14,14 @@ from clients.models import (
     BinaryCharField,
     Client,
     ClientListPreference,
+    ClientNumber,
     ClientStatus,
     ClientType,
     TaxPreparationStatus,
     TaxReturnStatus,
 )
 from clients.paging import ClientPage, Cursor, page_of_matches, read_rows
-from clients.search import name_contains
+from clients.search import number_or_name
 from practice.models import ActivityEvent, Firm, Membership
 
 PAGE_SIZE = 50
@@ -36,13 +37,24 @@ class Column:
     # Model field the column sorts on (None: not sortable) and whether it can be NULL.
     sort_field: str | None = None
     nullable: bool = False
+    # For a value read from another table (the number's): the relation to it,
+    # whose row every client has, and the field it is there.
+    joined: str = ""
+    field: object = None
 
 
 COLUMNS = {
     c.key: c
     for c in (
         Column("name", _("Name"), "search_name"),
-        Column("client_number", _("Client number"), "client_number", nullable=True),
+        Column(
+            "client_number",
+            _("Client number"),
+            "client_number",
+            nullable=True,
+            joined="number_row",
+            field=ClientNumber._meta.get_field("number"),
+        ),
         Column("client_type", _("Type"), "client_type"),
         Column("lead_accountant", _("Lead accountant")),
         Column("email", _("E-mail"), "email"),
@@ -144,16 +156,13 @@ def client_queryset(
         qs = qs.filter(pk__in=filters.ids)
     q = filters.q.strip()
     if q:
-        condition = Q(client_number__startswith=q)
-        name = name_contains(firm_id=membership.firm_id, text=q)
-        if name is not None:
-            condition |= name
-        qs = qs.filter(condition)
+        qs = qs.filter(number_or_name(firm_id=membership.firm_id, text=q))
     return qs
 
 
 def _compared_by_bytes(column: Column) -> bool:
-    return isinstance(Client._meta.get_field(column.sort_field), BinaryCharField)
+    field = column.field or Client._meta.get_field(column.sort_field)
+    return isinstance(field, BinaryCharField)
 
 
 def _count(*, membership: Membership, filters: ClientFilters) -> int:

@@ -12,6 +12,7 @@ from clients.models import (
     Client,
     ClientAssignment,
     ClientListPreference,
+    ClientNumber,
     ClientStatus,
     Company,
 )
@@ -68,7 +69,9 @@ def clean_client_number(value: str | None) -> str | None:
 def _check_client_number(*, firm: Firm, number: str | None, exclude_pk: int | None) -> None:
     if number is None:
         return
-    holder = Client.objects.filter(firm=firm, client_number=number).exclude(pk=exclude_pk).first()
+    holder = (
+        Client.objects.filter(firm=firm, number_row__number=number).exclude(pk=exclude_pk).first()
+    )
     if holder is not None:
         raise ValidationError(
             {
@@ -85,7 +88,7 @@ def _check_client_number(*, firm: Firm, number: str | None, exclude_pk: int | No
 def _number_guard(*, firm: Firm, number: str | None, exclude_pk: int | None):
     """The save, for a number taken at the same moment by another request."""
     return unique_or_error(
-        Client,
+        ClientNumber,
         "client_number_unique_per_firm",
         recheck=lambda: _check_client_number(firm=firm, number=number, exclude_pk=exclude_pk),
     )
@@ -175,7 +178,15 @@ def client_update(*, firm: Firm, client: Client, by: Membership, version: int, *
         .select_related("lead_accountant__user")
         .get(firm=firm, pk=client.pk)
     )
-    if current.version != version:
+    # An import changes the number's own row, not the client's: hold that row too
+    # until this edit is saved, with the version read under the lock.
+    current.number_version = (
+        ClientNumber.objects.select_for_update()
+        .filter(firm=firm, client=current)
+        .values_list("version", flat=True)
+        .first()
+    )
+    if current.revision != version:
         # The latest edit, import or undo of an import that touched the client.
         last = next(iter(client_history(firm=firm, client_id=client.pk, limit=1)), None)
         who = str(last.actor) if last and last.actor else _("someone else")

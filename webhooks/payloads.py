@@ -36,9 +36,9 @@ def client(client, *, changed: list[str] | None = None) -> dict:
         "tax_return_status": client.tax_return_status,
         "billing": client.billing,
         "products": client.products_summary,
-        "version": client.version,
+        "version": client.revision,
         "created_at": _iso(client.created_at),
-        "updated_at": _iso(client.updated_at),
+        "updated_at": _iso(client.changed_at),
     }
     if changed is not None:
         data["changed_fields"] = list(changed)

@@ -51,8 +51,10 @@ ROW_FIELDS = (
     "products_summary",
     "wholesale_offer_until",
     "version",
+    "number_version",
     "created_at",
     "updated_at",
+    "number_updated_at",
 )
 
 
@@ -83,9 +85,12 @@ def row_data(row: dict) -> dict:
         "billing": row["billing"],
         "products": row["products_summary"],
         "wholesale_offer_until": offer.isoformat() if offer else None,
-        "version": row["version"],
+        # The client's revision and last change, its number's own included.
+        "version": row["version"] + (row["number_version"] or 0),
         "created_at": iso_datetime(row["created_at"]),
-        "updated_at": iso_datetime(row["updated_at"]),
+        "updated_at": iso_datetime(
+            max(filter(None, (row["updated_at"], row["number_updated_at"])))
+        ),
     }
 
 
@@ -113,14 +118,14 @@ def client_data(client: Client) -> dict:
         "billing": client.billing,
         "products": client.products_summary,
         "wholesale_offer_until": client.wholesale_offer_until,
-        "version": client.version,
+        "version": client.revision,
         "created_at": client.created_at,
-        "updated_at": client.updated_at,
+        "updated_at": client.changed_at,
     }
 
 
 def _tagged(response: HttpResponse, client: Client) -> dict:
-    response["ETag"] = f'"{client.version}"'
+    response["ETag"] = f'"{client.revision}"'
     return client_data(client)
 
 
@@ -289,9 +294,9 @@ def client_update(
                 "The client changed after version %(sent)s: it is at version %(current)s. "
                 "Nothing was saved. Read it again and apply your changes to that version."
             )
-            % {"sent": version, "current": current.version},
+            % {"sent": version, "current": current.revision},
             code="version_conflict",
-            current_version=current.version,
+            current_version=current.revision,
         ) from None
     except ValidationError as exc:
         raise _refused(exc, RENAMES) from None

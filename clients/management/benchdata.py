@@ -53,6 +53,7 @@ PLACES = [
 # Row n of a firm: a business (6 in 10) named "<word> <place> <n>" or an individual
 # named "<place> <word> <n>"; 7 in 10 have a client number, 9 in 10 a lead
 # accountant, 1 in 10 is inactive. hashint(n, salt) is a cheap deterministic draw.
+# Each client gets its number row (clients.models.numbering) in the same statement.
 _INSERT = """
 WITH rows AS (
     SELECT n,
@@ -66,12 +67,14 @@ WITH rows AS (
            (%(words)s::text[])[1 + h2 %% %(nwords)s] AS word,
            (%(places)s::text[])[1 + h3 %% %(nplaces)s] AS place,
            (%(nwords_)s::text[])[1 + h2 %% %(nwords)s] AS nword,
-           (%(nplaces_)s::text[])[1 + h3 %% %(nplaces)s] AS nplace
+           (%(nplaces_)s::text[])[1 + h3 %% %(nplaces)s] AS nplace,
+           '9' || lpad(({firm}::bigint * 100000000 + n)::text, 15, '0') AS company_id,
+           CASE WHEN (h1 / 10) %% 10 < 7 THEN 'C' || lpad(n::text, 7, '0') END AS number
     FROM rows
-)
+), inserted AS (
 INSERT INTO clients_client (
     firm_id, client_type, display_name, company_name, first_name, last_name, email,
-    phone, address, notes, company_id, client_number, status, firm_is_primary_admin,
+    phone, address, notes, company_id, status, firm_is_primary_admin,
     tax_preparation_status, tax_return_status, initial_billing, initial_plan_code,
     billing, products_summary, search_name, created_at, updated_at, version,
     lead_accountant_id
@@ -83,8 +86,7 @@ SELECT {firm},
        '', '', 'client' || n || '@bench.test',
        '+33 1 ' || lpad((n %% 100)::text, 2, '0') || ' ' || lpad((n %% 97)::text, 2, '0'),
        '', '',
-       '9' || lpad(({firm}::bigint * 100000000 + n)::text, 15, '0'),
-       CASE WHEN (h1 / 10) %% 10 < 7 THEN 'C' || lpad(n::text, 7, '0') END,
+       company_id,
        CASE WHEN (h2 / 16) %% 10 = 0 THEN 'inactive' ELSE 'active' END,
        false, 'not_started', 'not_filed', 'none', '', 'none', '',
        CASE WHEN business
@@ -93,6 +95,11 @@ SELECT {firm},
        now(), now(), 1,
        {lead}
 FROM named
+RETURNING id, firm_id, company_id
+)
+INSERT INTO clients_clientnumber (firm_id, client_id, number, version, updated_at)
+SELECT i.firm_id, i.id, named.number, 0, now()
+FROM inserted i JOIN named ON named.company_id = i.company_id
 """
 _LEAD = """CASE WHEN (h3 / 16) %% 10 < 9
             THEN (%(members)s::bigint[])[1 + (h3 / 160) %% %(nmembers)s] END"""

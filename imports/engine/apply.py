@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
-from clients.models import Client
+from clients.models import ClientNumber
 from imports import bulk
 from imports.engine.checks import cascade, conflicts
 from imports.models import ImportJob, ImportRow, RowOutcome
@@ -17,19 +17,21 @@ CHUNK_ROWS = 5_000
 
 
 def apply_numbers(*, firm: Firm, moves: tuple[str, list], clear: list[int]) -> None:
-    """Give each client its new number in one statement. `moves` is SQL (and its
-    parameters) selecting (client_id, new_number); the clients in `clear` hold a
-    number another client takes and lose it first, so that no write trips the
-    per-firm unique constraint on the way."""
+    """Give each client its new number in one statement, on the numbers' own
+    table (clients.models.numbering): the clients' rows are left alone, and each
+    number's version moves on. `moves` is SQL (and its parameters) selecting
+    (client_id, new_number); the clients in `clear` hold a number another client
+    takes and lose it first, so that no write trips the per-firm unique
+    constraint on the way."""
     for chunk in batched(clear, CHUNK_ROWS):
-        Client.objects.filter(firm=firm, pk__in=chunk).update(client_number=None)
+        ClientNumber.objects.filter(firm=firm, client_id__in=chunk).update(number=None)
     moves_sql, params = moves
-    table = bulk.quote(Client._meta.db_table)
+    table = bulk.quote(ClientNumber._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET client_number = m.new_number, version = version + 1,"  # noqa: S608
+            f"UPDATE {table} SET number = m.new_number, version = version + 1,"  # noqa: S608
             f" updated_at = %s FROM ({moves_sql}) m"
-            f" WHERE {table}.id = m.client_id AND {table}.firm_id = %s",
+            f" WHERE {table}.client_id = m.client_id AND {table}.firm_id = %s",
             [timezone.now(), *params, firm.pk],
         )
 
@@ -51,9 +53,9 @@ def numbers_restore(*, firm: Firm, job: ImportJob) -> tuple[int, int]:
     Returns (restored, not restored). Run inside the undo's transaction."""
     rows = ImportRow.objects.filter(job=job, outcome=RowOutcome.UPDATED)
     rows.update(undo="")
-    current = Client.objects.filter(firm_id=OuterRef("firm_id"), pk=OuterRef("client_id")).values(
-        "client_number"
-    )[:1]
+    current = ClientNumber.objects.filter(
+        firm_id=OuterRef("firm_id"), client_id=OuterRef("client_id")
+    ).values("number")[:1]
     changed = list(
         rows.annotate(current=Subquery(current))
         .exclude(current=F("client_number"))

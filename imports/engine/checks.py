@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from django.db import connection
 
 from clients.access import clients_reachable, reach_condition
-from clients.models import Client
+from clients.models import Client, ClientNumber
 from imports import bulk
 from imports.engine.staging import FILE_TABLE
 from imports.models import ImportJob, RowOutcome
@@ -216,13 +216,13 @@ def conflicts(moving_sql: str, params: list, firm_id: int) -> list[tuple[int, in
     itself among the moving rows. `moving_sql` selects (m_id, m_client, m_target).
     Joins rather than a lookup per row: every row of a large file is checked, and
     only swaps and clashes come back."""
-    clients = bulk.quote(Client._meta.db_table)
+    numbers = bulk.quote(ClientNumber._meta.db_table)
     sql = f"""
-        SELECT m.m_id, m.m_client, c.id,
-               c.id IN (SELECT n.m_client FROM ({moving_sql}) n)
+        SELECT m.m_id, m.m_client, c.client_id,
+               c.client_id IN (SELECT n.m_client FROM ({moving_sql}) n)
         FROM ({moving_sql}) m
-        JOIN {clients} c
-          ON c.firm_id = %s AND c.client_number = m.m_target AND c.id <> m.m_client
+        JOIN {numbers} c
+          ON c.firm_id = %s AND c.number = m.m_target AND c.client_id <> m.m_client
         WHERE m.m_target IS NOT NULL
     """  # noqa: S608 - identifiers come from the models, values are parameters
     with connection.cursor() as cursor:

@@ -3,14 +3,14 @@
 import datetime
 import secrets
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clients.access import can_reach, clients_reachable
 from clients.models import Client, ClientStatus, CompanyMember
-from clients.search import name_contains, search_text
+from clients.search import number_or_name, search_text
 from practice.models import Firm, Membership, Role, User
 from practice.signing import LinkError, link_read, link_token, link_url, superseded
 from practice.tenancy import get_in_firm_or_404, scopes_disabled
@@ -57,15 +57,11 @@ def client_search(
     q = search_text(q)
     if not q:
         return []
-    condition = Q(client_number__startswith=q)
-    name = name_contains(firm_id=firm.pk, text=q)
-    if name is not None:
-        condition |= name
     return list(
         (Client.objects if membership is None else clients_reachable(membership=membership))
         .filter(firm=firm, status=ClientStatus.ACTIVE)
-        .filter(condition)
-        .only("pk", "display_name", "client_number", "search_name", "firm_id")
+        .filter(number_or_name(firm_id=firm.pk, text=q))
+        .only("pk", "display_name", "search_name", "firm_id")
         .order_by("search_name", "pk")[:limit]
     )
 

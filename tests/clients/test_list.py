@@ -305,19 +305,26 @@ def test_codes_and_search_name_compare_byte_by_byte_on_every_database():
     number prefix search on the unique index and the import's index upkeep cheap."""
     from django.db import connection
 
-    from clients.models import Client
+    from clients.models import Client, ClientNumber
 
+    columns = [
+        (Client, "clients_client", "company_id"),
+        (Client, "clients_client", "search_name"),
+        (ClientNumber, "clients_clientnumber", "number"),
+    ]
     if connection.vendor != "postgresql":
         assert all(
-            Client._meta.get_field(name).db_parameters(connection)["collation"] is None
-            for name in ("client_number", "company_id", "search_name")
+            model._meta.get_field(name).db_parameters(connection)["collation"] is None
+            for model, _table, name in columns
         )
         return
+    collations = {}
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT column_name, collation_name FROM information_schema.columns"
-            " WHERE table_name = 'clients_client'"
-            " AND column_name IN ('client_number', 'company_id', 'search_name')"
-        )
-        collations = dict(cursor.fetchall())
-    assert collations == {"client_number": "C", "company_id": "C", "search_name": "C"}
+        for _model, table, name in columns:
+            cursor.execute(
+                "SELECT collation_name FROM information_schema.columns"
+                " WHERE table_name = %s AND column_name = %s",
+                [table, name],
+            )
+            collations[name] = cursor.fetchone()[0]
+    assert collations == {"number": "C", "company_id": "C", "search_name": "C"}

@@ -199,7 +199,8 @@ class Command(BaseCommand):
     def _copy_reference(self, firm, job_id: int, media: str) -> float:
         """The database's own speed for the same change, as the physical reference:
         COPY of the same file into a temporary table, then one UPDATE ... FROM
-        setting the client numbers, committed. Returns the seconds it took."""
+        setting the client numbers (in their own table, found by company ID),
+        committed. Returns the seconds it took."""
         from imports.models import ImportJob
 
         job = ImportJob.unscoped.get(pk=job_id)
@@ -215,9 +216,11 @@ class Command(BaseCommand):
                 while block := handle.read(256 * 1024):
                     copy.write(block)
             cursor.execute(
-                "UPDATE clients_client c SET client_number = s.client_number"
-                " FROM bench_numbers s WHERE c.firm_id = %s AND c.company_id = s.company_id",
-                [firm.pk],
+                "UPDATE clients_clientnumber n SET number = s.client_number"
+                " FROM bench_numbers s JOIN clients_client c"
+                " ON c.firm_id = %s AND c.company_id = s.company_id"
+                " WHERE n.firm_id = %s AND n.client_id = c.id",
+                [firm.pk, firm.pk],
             )
         return time.perf_counter() - started
 
@@ -240,13 +243,15 @@ class Command(BaseCommand):
                 [job_id],
             )
             cursor.execute(
-                "UPDATE clients_client SET client_number = 'OLD-' || RIGHT(company_id, 6)"
-                " WHERE firm_id = %s",
+                "UPDATE clients_clientnumber n SET number = 'OLD-' || RIGHT(c.company_id, 6)"
+                " FROM clients_client c"
+                " WHERE c.firm_id = %s AND n.firm_id = c.firm_id AND n.client_id = c.id",
                 [firm.pk],
             )
             if connection.vendor == "postgresql":
                 # Every run, ours or the peer's, starts without the previous one's dead rows.
-                for table in ("clients_client", "imports_importrow", "practice_activityevent"):
+                tables = ("clients_client", "clients_clientnumber", "imports_importrow")
+                for table in (*tables, "practice_activityevent"):
                     cursor.execute(f"VACUUM (ANALYZE) {table}")
 
     def _check(self, firm, size: int) -> None:
@@ -266,6 +271,7 @@ class Command(BaseCommand):
                 "UPDATE imports_importjob SET source_id = NULL WHERE firm_id = %s", [firm.pk]
             )
             cursor.execute("DELETE FROM imports_importjob WHERE firm_id = %s", [firm.pk])
+            cursor.execute("DELETE FROM clients_clientnumber WHERE firm_id = %s", [firm.pk])
             cursor.execute("DELETE FROM clients_client WHERE firm_id = %s", [firm.pk])
         from practice.models import Membership, User
 

@@ -1,0 +1,47 @@
+"""The clients app's models, one module per concept."""
+
+from clients.models.client import (
+    BillingChoice,
+    Client,
+    ClientAssignment,
+    ClientListPreference,
+    ClientStatus,
+    ClientType,
+    TaxPreparationStatus,
+    TaxReturnStatus,
+    new_company_id,
+    normalize_search,
+)
+from clients.models.companies import (
+    AccountantInvitation,
+    AccountantInvitationKind,
+    AccountantInvitationStatus,
+    Company,
+    CompanyMember,
+    CompanyRole,
+    _new_nonce,
+)
+from clients.models.numbering import CLIENT_NUMBER_MAX_LENGTH, BinaryCharField, ClientNumber
+
+__all__ = [
+    "CLIENT_NUMBER_MAX_LENGTH",
+    "AccountantInvitation",
+    "AccountantInvitationKind",
+    "AccountantInvitationStatus",
+    "BillingChoice",
+    "BinaryCharField",
+    "Client",
+    "ClientAssignment",
+    "ClientListPreference",
+    "ClientNumber",
+    "ClientStatus",
+    "ClientType",
+    "Company",
+    "CompanyMember",
+    "CompanyRole",
+    "TaxPreparationStatus",
+    "TaxReturnStatus",
+    "_new_nonce",
+    "new_company_id",
+    "normalize_search",
+]

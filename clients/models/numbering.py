@@ -1,0 +1,254 @@
+"""A client's number (R6) lives in a narrow table of its own, one row per client.
+
+A client-number import rewrites up to 100,000 numbers in one statement. In the
+clients table each of those writes is a new copy of a wide row and an entry in
+each of its seven indexes (the trigram name index among them); here it is a
+row of four small columns and three btree entries, about a third of the time
+(issue 17). Everything that reads clients still sees `client.client_number`:
+the clients' manager annotates it from this table (joined on firm and client,
+so PostgreSQL can page the list by number straight from this table's index),
+and `Client.save` writes it here.
+
+`version` and `updated_at` count the changes made here by imports and their
+undo, which leave the client's row alone: a client's revision, the version
+the edit form, the API's ETag and the webhooks show, is the client's own
+version plus this one (`Client.revision`)."""
+
+from itertools import batched
+
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.query import ModelIterable
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from practice.distribution import TenantOneToOneField
+from practice.models import Firm, TenantModel
+
+CLIENT_NUMBER_MAX_LENGTH = 100
+# The names the clients' manager gives the number row's columns.
+ANNOTATIONS = {
+    "client_number": "number_row__number",
+    "number_version": "number_row__version",
+    "number_updated_at": "number_row__updated_at",
+}
+
+
+class BinaryCharField(models.CharField):
+    """A CharField compared byte by byte: collation "C" on PostgreSQL, which is
+    how SQLite always compares text. Codes and the folded search name need no
+    linguistic order, and byte comparisons make every index on them cheaper to
+    search and to keep up (a prefix LIKE then uses a plain btree index too)."""
+
+    def db_parameters(self, connection):
+        params = super().db_parameters(connection)
+        if connection.vendor == "postgresql" and not self.db_collation:
+            params["collation"] = "C"
+        return params
+
+
+class ClientNumber(TenantModel):
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, verbose_name=_("firm"), db_index=False)
+    client = TenantOneToOneField(
+        "clients.Client", on_delete=models.CASCADE, related_name="numbering", db_index=False
+    )
+    number = BinaryCharField(
+        _("client number"), max_length=CLIENT_NUMBER_MAX_LENGTH, null=True, blank=True
+    )
+    version = models.PositiveIntegerField(default=0, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("client number")
+        verbose_name_plural = _("client numbers")
+        # The list pages by number on the unique index for the numbered clients,
+        # then on (firm, client) for the few without one.
+        indexes = [
+            models.Index(
+                fields=["firm", "client"],
+                condition=Q(number__isnull=True),
+                name="client_firm_without_number",
+            ),
+        ]
+        constraints = [
+            # Client first: deleting a client finds its row by client alone.
+            models.UniqueConstraint(fields=["client", "firm"], name="client_number_one_per_client"),
+            models.UniqueConstraint(
+                fields=["firm", "number"],
+                condition=Q(number__isnull=False),
+                name="client_number_unique_per_firm",
+            ),
+            models.CheckConstraint(condition=~Q(number=""), name="client_number_null_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.number or ""
+
+
+class ClientQuerySet(models.QuerySet):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._iterable_class = ClientIterable
+
+    def bulk_create(self, objs, *args, **kwargs):
+        """Create the clients, then their number rows."""
+        objs = super().bulk_create(objs, *args, **kwargs)
+        now = timezone.now()
+        rows = []
+        for obj in objs:
+            state = obj.__dict__.setdefault("_number", {})
+            state.update(
+                client_number=state.get("client_number"), number_version=0, number_updated_at=now
+            )
+            rows.append(
+                ClientNumber(
+                    firm_id=obj.firm_id,
+                    client_id=obj.pk,
+                    number=state["client_number"],
+                    updated_at=now,
+                )
+            )
+            obj.number_saved()
+        ClientNumber._base_manager.bulk_create(rows, batch_size=kwargs.get("batch_size"))
+        return objs
+
+    def update(self, **kwargs):
+        """Update the clients; `client_number` in their number rows."""
+        if "client_number" not in kwargs:
+            return super().update(**kwargs)
+        number = kwargs.pop("client_number")
+        ids = list(self.values_list("pk", flat=True))
+        updated = super().update(**kwargs) if kwargs else len(ids)
+        for chunk in batched(ids, 5000):
+            ClientNumber._base_manager.filter(client_id__in=chunk).update(
+                number=number, updated_at=timezone.now()
+            )
+        return updated
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        """Update `fields` of the clients; `client_number` in their number rows."""
+        objs, fields = list(objs), list(fields)
+        if "client_number" not in fields:
+            return super().bulk_update(objs, fields, batch_size=batch_size)
+        fields.remove("client_number")
+        updated = super().bulk_update(objs, fields, batch_size=batch_size) if fields else 0
+        now = timezone.now()
+        for chunk in batched(objs, batch_size or 1000):
+            rows = ClientNumber._base_manager.filter(client_id__in=[obj.pk for obj in chunk])
+            by_client = {row.client_id: row for row in rows}
+            for obj in chunk:
+                row = by_client[obj.pk]
+                row.number, row.updated_at = obj.client_number, now
+                obj.number_saved()
+            ClientNumber._base_manager.bulk_update(by_client.values(), ["number", "updated_at"])
+        return updated or len(objs)
+
+
+class ClientManager(models.Manager.from_queryset(ClientQuerySet)):
+    """Every client read carries its number row's columns (one join on a key)."""
+
+    def get_queryset(self):
+        return (
+            super().get_queryset().annotate(**{name: F(path) for name, path in ANNOTATIONS.items()})
+        )
+
+
+class ClientIterable(ModelIterable):
+    """Clients as read: the number the manager read with each is the saved one."""
+
+    def __iter__(self):
+        for client in super().__iter__():
+            client.number_saved()
+            yield client
+
+
+class NumberedClient(models.Model):
+    """What Client gains from the number's own table: `client_number` read and
+    written like a column, `number_version` and `number_updated_at`, and the
+    client's `revision`."""
+
+    class Meta:
+        abstract = True
+
+    def _number_state(self) -> dict:
+        state = self.__dict__.setdefault("_number", {})
+        if not all(name in state for name in ANNOTATIONS):
+            row = None
+            cached = self._state.fields_cache.get("number_row")
+            if cached is not None:
+                row = (cached.number, cached.version, cached.updated_at)
+            elif self.pk is not None:
+                row = (
+                    ClientNumber._base_manager.filter(firm_id=self.firm_id, client_id=self.pk)
+                    .values_list("number", "version", "updated_at")
+                    .first()
+                )
+            values = dict(zip(ANNOTATIONS, row or (None, 0, None), strict=True))
+            if "client_number" not in state:
+                state["saved"] = values["client_number"]
+            for name, value in values.items():
+                state.setdefault(name, value)
+        return state
+
+    @property
+    def client_number(self) -> str | None:
+        return self._number_state()["client_number"]
+
+    @client_number.setter
+    def client_number(self, value: str | None) -> None:
+        self.__dict__.setdefault("_number", {})["client_number"] = value
+
+    @property
+    def number_version(self) -> int:
+        return self._number_state()["number_version"] or 0
+
+    @number_version.setter
+    def number_version(self, value: int | None) -> None:
+        self.__dict__.setdefault("_number", {})["number_version"] = value
+
+    @property
+    def number_updated_at(self):
+        return self._number_state()["number_updated_at"]
+
+    @number_updated_at.setter
+    def number_updated_at(self, value) -> None:
+        self.__dict__.setdefault("_number", {})["number_updated_at"] = value
+
+    @property
+    def revision(self) -> int:
+        """The version the client's readers see: its own edits and its number's
+        changes by imports both move it on."""
+        return self.version + self.number_version
+
+    @property
+    def changed_at(self):
+        """When the client or its number last changed."""
+        stamps = [self.updated_at, self.number_updated_at]
+        return max(stamp for stamp in stamps if stamp is not None)
+
+    def number_saved(self) -> None:
+        """The number now held is the one in the database."""
+        state = self.__dict__.setdefault("_number", {})
+        if "client_number" in state:
+            state["saved"] = state["client_number"]
+
+    def number_write(self, *, adding: bool) -> None:
+        """Write the number to its row, after the client's own save."""
+        state = self.__dict__.setdefault("_number", {})
+        number = state.get("client_number")
+        if adding:
+            ClientNumber._base_manager.create(
+                firm_id=self.firm_id, client_id=self.pk, number=number
+            )
+            state.update(client_number=number, number_version=0, number_updated_at=timezone.now())
+        elif "client_number" in state and ("saved" not in state or state["saved"] != number):
+            rows = ClientNumber._base_manager.filter(firm_id=self.firm_id, client_id=self.pk)
+            if not rows.update(number=number, updated_at=timezone.now()):
+                ClientNumber._base_manager.create(
+                    firm_id=self.firm_id, client_id=self.pk, number=number
+                )
+        self.number_saved()
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self.__dict__.pop("_number", None)
