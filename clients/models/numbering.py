@@ -137,10 +137,11 @@ class ClientQuerySet(models.QuerySet):
             rows = ClientNumber._base_manager.filter(client_id__in=[obj.pk for obj in chunk])
             by_client = {row.client_id: row for row in rows}
             for obj in chunk:
-                row = by_client[obj.pk]
-                row.number, row.updated_at = obj.client_number, now
+                by_client[obj.pk].number = obj.client_number
                 obj.number_saved()
-            ClientNumber._base_manager.bulk_update(by_client.values(), ["number", "updated_at"])
+            ClientNumber._base_manager.bulk_update(by_client.values(), ["number"])
+            # One time for all: not a CASE over every row of the batch.
+            rows.update(updated_at=now)
         return updated or len(objs)
 
 
