@@ -11,7 +11,7 @@ from django.utils import timezone
 from billing.models import Statement, StatementLine, StatementTotal
 from billing.services import previous_month, statement_generate
 from clients.management.benchdata import analyze
-from clients.models import BillingChoice, Client, ClientType
+from clients.models import BillingChoice, Client, ClientNumber, ClientType
 from practice.models import ActivityEvent, Firm
 from practice.tenancy import firm_scope, scopes_disabled
 from subscriptions.models import (
@@ -213,6 +213,7 @@ class Command(BaseCommand):
             Statement,
             ChargePeriod,
             Subscription,
+            ClientNumber,
             Client,
             ActivityEvent,
         ]
