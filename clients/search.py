@@ -2,11 +2,13 @@
 normalized name (search_name), served on PostgreSQL by the trigram index on
 (firm_id, search_name) (clients/migrations/0003)."""
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
 from django.db.models import BigIntegerField, F, Lookup, Q, Value
 from django.db.models.functions import Cast, StrIndex
 from django.db.models.lookups import GreaterThan
 
-from clients.models import Client, ClientNumber, normalize_search
+from clients.models import ClientNumber, normalize_search
 
 # Words at least this long are looked up in the index by their first, middle and
 # last three letters only; shorter ones whole.
@@ -84,17 +86,32 @@ def name_contains(*, firm_id: int, text: str) -> Q | None:
     )
 
 
+class AnyOf(Lookup):
+    """`lhs = ANY(rhs)`, rhs an array (PostgreSQL): an array computed once by a
+    subquery is a value an index scan can look up, key by key."""
+
+    lookup_name = "ledgerly_any"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
+
+
 def number_or_name(*, firm_id: int, text: str) -> Q:
     """Clients of the firm whose number starts with `text` or whose name contains
-    it: the two searches run on their own indexes (the number's table, the
-    trigram name index) and their client ids are put together, so that neither
-    turns into a scan of every client of the firm."""
-    found = ClientNumber.objects.filter(firm_id=firm_id, number__startswith=text).values(
+    it. The numbers live in their own table (clients.models.numbering): its
+    per-firm index gives the clients' ids, as one array on PostgreSQL, which the
+    clients' key then looks up beside the trigram name index (one bitmap of
+    both), rather than a test of every client of the firm against a subquery."""
+    numbered = ClientNumber.objects.filter(firm_id=firm_id, number__startswith=text).values(
         "client_id"
     )
+    if connection.vendor == "postgresql":  # pragma: no mutate (PostgreSQL only)
+        condition = Q(AnyOf(F("pk"), ArraySubquery(numbered)))
+    else:
+        condition = Q(pk__in=numbered)
     name = name_contains(firm_id=firm_id, text=text)
     if name is not None:
-        # Not through the scoped manager: its plain firm condition would stand in
-        # for the typed one (they are one to PostgreSQL), which the index can't use.
-        found = found.union(Client._base_manager.filter(name).values("pk"))
-    return Q(pk__in=found)
+        condition |= name
+    return condition

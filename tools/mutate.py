@@ -65,6 +65,10 @@ GROUPS = {
             "tests/billing/test_access.py",
         ),
     ),
+    "clients_numbering": Group(
+        mutate=("clients/models/numbering.py",),
+        tests=("tests/clients/test_numbering.py",),
+    ),
     "practice_keys": Group(
         mutate=("practice/keys.py",),
         tests=("tests/practice/test_keys.py",),

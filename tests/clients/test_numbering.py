@@ -8,7 +8,7 @@ from django_scopes import scopes_disabled
 
 from clients import services
 from clients.models import Client, ClientNumber
-from clients.selectors import ClientFilters, client_page
+from clients.selectors import ClientFilters, client_page, client_queryset
 from tests.imports.factories import csv_bytes
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +81,7 @@ def test_a_number_set_before_it_was_ever_read_is_saved(firm, make_client):
 
 def test_queryset_and_bulk_updates_write_the_number_rows(firm, make_client):
     a = make_client(display_name="A", client_number="1")
-    b = make_client(display_name="B", client_number="2")
+    make_client(display_name="B", client_number="2")
     with scopes_disabled():
         assert Client.objects.filter(pk=a.pk).update(client_number="10") == 1
         assert rows(firm) == {"A": "10", "B": "2"}
@@ -173,3 +173,22 @@ def test_a_members_grants_come_with_their_clients_numbers_in_one_query(
         with django_assert_num_queries(1):
             numbers = [g.client.client_number for g in member_assignments(membership=restricted)]
     assert numbers == ["G-0", "G-1", "G-2"]
+
+
+def test_on_postgresql_a_search_looks_numbered_clients_up_by_key(firm, make_client, primary_admin):
+    """The numbers' ids come as one array, which the clients' key looks up (an
+    index condition), not a subquery tested against each client of the firm."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's plan")
+    make_client(display_name="Planned", client_number="P-1")
+    with scopes_disabled():
+        qs = client_queryset(membership=primary_admin, filters=ClientFilters(q="P-"))
+        sql, params = qs.values("pk").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert [c.display_name for c in qs] == ["Planned"]
+    assert "Index Cond: (id = ANY" in plan, plan
