@@ -1,11 +1,11 @@
 """Reads for managing client access (R30): a client's firm team, a member's
 assigned clients, and the clients an admin may add to a member's list."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from clients.access import clients_reachable
 from clients.models import Client, ClientAssignment
-from clients.search import name_contains, search_text
+from clients.search import number_or_name, search_text
 from practice.models import Firm, Membership
 from practice.tenancy import get_in_firm_or_404
 
@@ -66,10 +66,7 @@ def clients_to_assign(
     q = search_text(q)
     if not q:
         return []
-    condition = Q(client_number__startswith=q)
-    name = name_contains(firm_id=by.firm_id, text=q)
-    if name is not None:
-        condition |= name
+    condition = number_or_name(firm_id=by.firm_id, text=q)
     assigned = ClientAssignment.objects.filter(firm=membership.firm_id, membership=membership)
     return list(
         clients_reachable(membership=by)

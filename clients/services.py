@@ -180,12 +180,7 @@ def client_update(*, firm: Firm, client: Client, by: Membership, version: int, *
     )
     # An import changes the number's own row, not the client's: hold that row too
     # until this edit is saved, with the version read under the lock.
-    current.number_version = (
-        ClientNumber.objects.select_for_update()
-        .filter(firm=firm, client=current)
-        .values_list("version", flat=True)
-        .first()
-    )
+    current.number_lock()
     if current.revision != version:
         # The latest edit, import or undo of an import that touched the client.
         last = next(iter(client_history(firm=firm, client_id=client.pk, limit=1)), None)

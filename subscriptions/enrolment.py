@@ -19,7 +19,7 @@ def subscription_enrolment_complete(*, firm: Firm, subscription_id: int) -> bool
     subscription = (
         Subscription.objects.select_for_update(of=("self",))
         .filter(firm=firm, pk=subscription_id)
-        .select_related("client", "product")
+        .select_related("client__number_row", "product")
         .first()
     )
     if subscription is None or subscription.status != SubscriptionStatus.PENDING:

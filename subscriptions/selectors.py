@@ -56,7 +56,9 @@ def access_subscription_by_id(
     """One of the firm's subscriptions; Http404 alike for a missing one, another
     firm's, and (given `membership`) one of a client the member may not reach (R31)."""
     subscription = get_in_firm_or_404(
-        Subscription.objects.select_related("client", "product"), firm=firm, pk=subscription_id
+        Subscription.objects.select_related("client__number_row", "product"),
+        firm=firm,
+        pk=subscription_id,
     )
     if membership is not None and not can_reach(membership=membership, client=subscription.client):
         raise Http404("No such object.")

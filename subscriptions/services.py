@@ -161,7 +161,7 @@ def subscription_start_direct(
 def _locked(subscription: Subscription) -> Subscription:
     return (
         Subscription.objects.select_for_update(of=("self",))
-        .select_related("client", "product")
+        .select_related("client__number_row", "product")
         .get(firm=subscription.firm_id, pk=subscription.pk)
     )
 

@@ -21,8 +21,13 @@ def numbers_out(apps, schema_editor):
 def numbers_back(apps, schema_editor):
     client, number = map(schema_editor.quote_name, _tables(apps))
     schema_editor.execute(
-        f"UPDATE {client} SET client_number = (SELECT n.number FROM {number} n"  # noqa: S608
-        f" WHERE n.client_id = {client}.id AND n.firm_id = {client}.firm_id)"
+        f"UPDATE {client} SET client_number = n.number,"  # noqa: S608
+        # The revision a reader saw must not come back: the number's changes
+        # count in the client's version again.
+        f" version = {client}.version + n.version,"
+        f" updated_at = CASE WHEN n.updated_at > {client}.updated_at"
+        f" THEN n.updated_at ELSE {client}.updated_at END"
+        f" FROM {number} n WHERE n.client_id = {client}.id AND n.firm_id = {client}.firm_id"
     )
 
 

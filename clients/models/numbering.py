@@ -16,7 +16,7 @@ version plus this one (`Client.revision`)."""
 
 from itertools import batched
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.query import ModelIterable
 from django.utils import timezone
@@ -91,58 +91,94 @@ class ClientQuerySet(models.QuerySet):
         self._iterable_class = ClientIterable
 
     def bulk_create(self, objs, *args, **kwargs):
-        """Create the clients, then their number rows."""
-        objs = super().bulk_create(objs, *args, **kwargs)
-        now = timezone.now()
-        rows = []
-        for obj in objs:
-            state = obj.__dict__.setdefault("_number", {})
-            state.update(
-                client_number=state.get("client_number"), number_version=0, number_updated_at=now
-            )
-            rows.append(
-                ClientNumber(
-                    firm_id=obj.firm_id,
-                    client_id=obj.pk,
-                    number=state["client_number"],
-                    updated_at=now,
+        """Create the clients, then their number rows, together."""
+        if kwargs.get("ignore_conflicts") or kwargs.get("update_conflicts"):
+            # Clients skipped or merged would get no number row, or a second one.
+            raise ValueError("Clients are created in bulk without conflict handling.")
+        with transaction.atomic(using=self.db, savepoint=False):
+            objs = super().bulk_create(objs, *args, **kwargs)
+            now = timezone.now()
+            rows = []
+            for obj in objs:
+                state = obj.__dict__.setdefault("_number", {})
+                state.update(
+                    client_number=state.get("client_number"),
+                    number_version=0,
+                    number_updated_at=now,
                 )
+                rows.append(
+                    ClientNumber(
+                        firm_id=obj.firm_id,
+                        client_id=obj.pk,
+                        number=state["client_number"],
+                        updated_at=now,
+                    )
+                )
+                obj.number_saved()
+            ClientNumber._base_manager.using(self.db).bulk_create(
+                rows, batch_size=kwargs.get("batch_size")
             )
-            obj.number_saved()
-        ClientNumber._base_manager.bulk_create(rows, batch_size=kwargs.get("batch_size"))
         return objs
 
     def update(self, **kwargs):
-        """Update the clients; `client_number` in their number rows."""
+        """Update the clients; `client_number` in their number rows, whose
+        version moves on as an import's does."""
         if "client_number" not in kwargs:
             return super().update(**kwargs)
         number = kwargs.pop("client_number")
-        ids = list(self.values_list("pk", flat=True))
-        updated = super().update(**kwargs) if kwargs else len(ids)
-        for chunk in batched(ids, 5000):
-            ClientNumber._base_manager.filter(client_id__in=chunk).update(
-                number=number, updated_at=timezone.now()
-            )
+        with transaction.atomic(using=self.db, savepoint=False):
+            keys = list(self.values_list("firm_id", "pk"))
+            updated = super().update(**kwargs) if kwargs else len(keys)
+            for chunk in batched(keys, 5000):
+                _rows(self.db, chunk).update(
+                    number=number, version=F("version") + 1, updated_at=timezone.now()
+                )
         return updated
 
     def bulk_update(self, objs, fields, batch_size=None):
-        """Update `fields` of the clients; `client_number` in their number rows."""
+        """Update `fields` of the clients; `client_number` in their number rows
+        (made for any client that has none), whose version moves on."""
         objs, fields = list(objs), list(fields)
         if "client_number" not in fields:
             return super().bulk_update(objs, fields, batch_size=batch_size)
         fields.remove("client_number")
-        updated = super().bulk_update(objs, fields, batch_size=batch_size) if fields else 0
-        now = timezone.now()
-        for chunk in batched(objs, batch_size or 1000):
-            rows = ClientNumber._base_manager.filter(client_id__in=[obj.pk for obj in chunk])
-            by_client = {row.client_id: row for row in rows}
-            for obj in chunk:
-                by_client[obj.pk].number = obj.client_number
-                obj.number_saved()
-            ClientNumber._base_manager.bulk_update(by_client.values(), ["number"])
-            # One time for all: not a CASE over every row of the batch.
-            rows.update(updated_at=now)
+        with transaction.atomic(using=self.db, savepoint=False):
+            updated = super().bulk_update(objs, fields, batch_size=batch_size) if fields else 0
+            now = timezone.now()
+            for chunk in batched(objs, batch_size or 1000):
+                rows = _rows(self.db, [(obj.firm_id, obj.pk) for obj in chunk])
+                by_client = {row.client_id: row for row in rows}
+                missing = []
+                for obj in chunk:
+                    row = by_client.get(obj.pk)
+                    if row is None:
+                        missing.append(
+                            ClientNumber(firm_id=obj.firm_id, client_id=obj.pk, updated_at=now)
+                        )
+                        row = missing[-1]
+                    row.number = obj.client_number
+                    obj.number_saved()
+                ClientNumber._base_manager.using(self.db).bulk_update(
+                    by_client.values(), ["number"]
+                )
+                # One time for all: not a CASE over every row of the batch.
+                rows.update(updated_at=now, version=F("version") + 1)
+                ClientNumber._base_manager.using(self.db).bulk_create(missing)
         return updated or len(objs)
+
+    def select_for_update(self, *args, **kwargs):
+        """Lock the clients' rows alone by default: the number row is joined on the
+        nullable side, which PostgreSQL can't lock."""
+        kwargs.setdefault("of", ("self",))
+        return super().select_for_update(*args, **kwargs)
+
+
+def _rows(db: str, keys: list[tuple[int, int]]):
+    """The number rows of the clients keyed (firm, id)."""
+    firms = {firm for firm, _pk in keys}
+    return ClientNumber._base_manager.using(db).filter(
+        firm_id__in=firms, client_id__in=[pk for _firm, pk in keys]
+    )
 
 
 class ClientManager(models.Manager.from_queryset(ClientQuerySet)):
@@ -250,6 +286,25 @@ class NumberedClient(models.Model):
                 )
         self.number_saved()
 
-    def refresh_from_db(self, *args, **kwargs):
-        super().refresh_from_db(*args, **kwargs)
-        self.__dict__.pop("_number", None)
+    def number_lock(self) -> None:
+        """Lock the number row until the transaction ends, and read it again under
+        the lock (its number, version and change time)."""
+        row = (
+            ClientNumber._base_manager.select_for_update()
+            .filter(firm_id=self.firm_id, client_id=self.pk)
+            .values_list("number", "version", "updated_at")
+            .first()
+        )
+        state = dict(zip(ANNOTATIONS, row or (None, 0, None), strict=True))
+        self.__dict__["_number"] = {**state, "saved": state["client_number"]}
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        """Reload the fields; the number too when all are (or it is named), read
+        again when next asked for."""
+        number = fields is None or "client_number" in fields
+        if fields is not None:
+            fields = [name for name in fields if name != "client_number"]
+        if fields is None or fields:
+            super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if number:
+            self.__dict__.pop("_number", None)

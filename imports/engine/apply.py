@@ -27,13 +27,26 @@ def apply_numbers(*, firm: Firm, moves: tuple[str, list], clear: list[int]) -> N
         ClientNumber.objects.filter(firm=firm, client_id__in=chunk).update(number=None)
     moves_sql, params = moves
     table = bulk.quote(ClientNumber._meta.db_table)
+    now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET number = m.new_number, version = version + 1,"  # noqa: S608
             f" updated_at = %s FROM ({moves_sql}) m"
             f" WHERE {table}.client_id = m.client_id AND {table}.firm_id = %s",
-            [timezone.now(), *params, firm.pk],
+            [now, *params, firm.pk],
         )
+        written = cursor.rowcount
+        cursor.execute(f"SELECT COUNT(*) FROM ({moves_sql}) m", params)  # noqa: S608
+        if written < cursor.fetchone()[0]:
+            # A client without its number row (one written around the models):
+            # it gets one now rather than a number silently not written.
+            cursor.execute(
+                f"INSERT INTO {table} (firm_id, client_id, number, version, updated_at)"  # noqa: S608
+                f" SELECT %s, m.client_id, m.new_number, 1, %s FROM ({moves_sql}) m"
+                f" WHERE NOT EXISTS (SELECT 1 FROM {table} n"
+                " WHERE n.firm_id = %s AND n.client_id = m.client_id)",
+                [firm.pk, now, *params, firm.pk],
+            )
 
 
 def _fail_rows(qs, ids: list[int], **fields) -> None:

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection
 from django.utils import timezone
 
-from clients.models import CLIENT_NUMBER_MAX_LENGTH, Client
+from clients.models import CLIENT_NUMBER_MAX_LENGTH, Client, ClientNumber
 from imports import bulk
 from imports.models import ImportJob, ImportRow
 from imports.parsing import CsvReader, ParseError, read_ahead
@@ -88,8 +88,9 @@ def stage(job: ImportJob) -> None:
         # Clients may have been created in bulk since autovacuum last looked:
         # stale figures turn the whole-file joins into the wrong plans.
         with connection.cursor() as cursor:
-            if _statistics_stale(cursor, Client._meta.db_table):
-                cursor.execute(f"ANALYZE {Client._meta.db_table}")
+            for table in (Client._meta.db_table, ClientNumber._meta.db_table):
+                if _statistics_stale(cursor, table):
+                    cursor.execute(f"ANALYZE {table}")
 
 
 def lock_job_and_firm(job: ImportJob) -> None:

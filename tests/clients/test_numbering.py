@@ -192,3 +192,53 @@ def test_on_postgresql_a_search_looks_numbered_clients_up_by_key(firm, make_clie
             plan = "\n".join(row[0] for row in cursor.fetchall())
         assert [c.display_name for c in qs] == ["Planned"]
     assert "Index Cond: (id = ANY" in plan, plan
+
+
+def test_an_import_gives_a_number_row_to_a_client_that_lost_it(firm, make_client, run_import):
+    client = make_client(display_name="Rowless", client_number="R-1")
+    with scopes_disabled():
+        ClientNumber.objects.filter(client=client).delete()
+    run_import(csv_bytes([[client.company_id, client.display_name, "R-2"]]))
+    assert rows(firm) == {"Rowless": "R-2"}
+
+
+def test_bulk_writes_move_the_revision_on_and_make_missing_rows(firm, make_client):
+    a = make_client(display_name="A", client_number="1")
+    b = make_client(display_name="B", client_number="2")
+    with scopes_disabled():
+        ClientNumber.objects.filter(client=b).delete()
+        Client.objects.filter(pk=a.pk).update(client_number="3")
+        assert Client.objects.get(pk=a.pk).revision == a.revision + 1
+        both = list(Client.objects.order_by("pk"))
+        both[0].client_number, both[1].client_number = "4", "5"
+        Client.objects.bulk_update(both, ["client_number"])
+        assert Client.objects.get(pk=a.pk).revision == a.revision + 2
+    assert rows(firm) == {"A": "4", "B": "5"}
+
+
+def test_bulk_creation_refuses_conflict_handling(firm):
+    with scopes_disabled(), pytest.raises(ValueError):
+        Client.objects.bulk_create(
+            [Client(firm=firm, client_type="business", display_name="X")], ignore_conflicts=True
+        )
+    assert rows(firm) == {}
+
+
+def test_reloading_other_fields_keeps_a_number_not_saved_yet(firm, make_client):
+    client = make_client(display_name="Pending", client_number="P-1")
+    with scopes_disabled():
+        loaded = Client.objects.get(pk=client.pk)
+        loaded.client_number = "P-2"
+        loaded.refresh_from_db(fields=["notes"])
+        assert loaded.client_number == "P-2"
+        loaded.refresh_from_db(fields=["client_number"])
+        assert loaded.client_number == "P-1"
+
+
+def test_locking_a_client_locks_its_row_alone(firm, make_client):
+    """The number row is joined on the nullable side, which PostgreSQL can't lock."""
+    from django.db import transaction
+
+    client = make_client(display_name="Locked", client_number="L-1")
+    with scopes_disabled(), transaction.atomic():
+        assert Client.objects.select_for_update().get(pk=client.pk).client_number == "L-1"
