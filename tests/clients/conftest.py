@@ -54,3 +54,26 @@ def helper(firm, primary_admin):
             client_access=ClientAccess.ASSIGNED,
             user__full_name="Hélène Aide",
         )
+
+
+@pytest.fixture
+def search_indexes_only(db):
+    """PostgreSQL: the clients table keeps only what a search asks of it, the
+    trigram name index and an index on the id alone (the numbered clients' ids
+    are looked up by key), so that a plan shows what each is asked. The other
+    indexes and constraints are dropped; the test's transaction puts them back."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, EXISTS (SELECT 1 FROM pg_constraint WHERE conname = indexname)"
+            " FROM pg_indexes WHERE tablename = 'clients_client'"
+        )
+        for name, constraint in cursor.fetchall():
+            if name != "client_firm_search_trgm":
+                cursor.execute(
+                    f'ALTER TABLE clients_client DROP CONSTRAINT "{name}" CASCADE'
+                    if constraint
+                    else f'DROP INDEX "{name}"'
+                )
+        cursor.execute("CREATE INDEX client_id_only ON clients_client (id)")
