@@ -57,11 +57,12 @@ def helper(firm, primary_admin):
 
 
 @pytest.fixture
-def search_indexes_only(db):
-    """PostgreSQL: the clients table keeps only what a search asks of it, the
-    trigram name index and an index on the id alone (the numbered clients' ids
-    are looked up by key), so that a plan shows what each is asked. The other
-    indexes and constraints are dropped; the test's transaction puts them back."""
+def search_plan(db):
+    """PostgreSQL: search_plan(queryset) -> its plan as text, bitmap scans only,
+    the clients table keeping only what a search asks of it: the trigram name
+    index and an index on the id alone (the numbered clients' ids are looked up
+    by key), so that the plan shows what each is asked. The other indexes and
+    constraints are dropped; the test's transaction puts them back."""
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -77,3 +78,13 @@ def search_indexes_only(db):
                     else f'DROP INDEX "{name}"'
                 )
         cursor.execute("CREATE INDEX client_id_only ON clients_client (id)")
+
+    def plan(qs) -> str:
+        sql, params = qs.values("pk").query.sql_with_params()
+        with connection.cursor() as cursor:
+            for switch in ("seqscan", "indexscan", "indexonlyscan"):
+                cursor.execute(f"SET LOCAL enable_{switch} = off")
+            cursor.execute("EXPLAIN " + sql, params)
+            return "\n".join(row[0] for row in cursor.fetchall())
+
+    return plan

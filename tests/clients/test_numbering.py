@@ -178,7 +178,7 @@ def test_a_members_grants_come_with_their_clients_numbers_in_one_query(
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan")
 def test_on_postgresql_a_search_looks_numbered_clients_up_by_key(
-    firm, make_client, primary_admin, search_indexes_only
+    firm, make_client, primary_admin, search_plan
 ):
     """The numbers' ids come as one array, which the clients' key looks up beside
     the trigram name index (one bitmap of both), not a subquery tested against
@@ -187,12 +187,7 @@ def test_on_postgresql_a_search_looks_numbered_clients_up_by_key(
     with scopes_disabled():
         qs = client_queryset(membership=primary_admin, filters=ClientFilters(q="P-"))
         assert [c.display_name for c in qs] == ["Planned"]
-        sql, params = qs.values("pk").query.sql_with_params()
-        with connection.cursor() as cursor:
-            for switch in ("seqscan", "indexscan", "indexonlyscan"):
-                cursor.execute(f"SET LOCAL enable_{switch} = off")
-            cursor.execute("EXPLAIN " + sql, params)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
+        plan = search_plan(qs)
     scan = plan.partition("Bitmap Index Scan on client_id_only")[2].split("\n")[1:2]
     assert scan and "Index Cond: (id = ANY" in scan[0], plan
     assert "Bitmap Index Scan on client_firm_search_trgm" in plan, plan

@@ -122,7 +122,7 @@ def test_r13_a_searchs_pages_are_the_lists_pages(firm, standard_member, make_cli
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
 def test_the_trigram_index_is_read_for_the_firm_alone(
-    firm, other_firm, standard_member, search_indexes_only
+    firm, other_firm, standard_member, search_plan
 ):
     """The firm is compared as a bigint, which the trigram index (btree_gin's
     int8_ops) can use: the index scan then covers the firm's names alone."""
@@ -134,12 +134,7 @@ def test_the_trigram_index_is_read_for_the_firm_alone(
         cursor.execute("ANALYZE clients_client")
     with firm_scope(firm):
         qs = client_queryset(membership=standard_member, filters=ClientFilters(q="fromagerie lac"))
-        sql, params = qs.values("pk").query.sql_with_params()
-        with connection.cursor() as cursor:
-            for switch in ("seqscan", "indexscan", "indexonlyscan"):
-                cursor.execute(f"SET LOCAL enable_{switch} = off")
-            cursor.execute("EXPLAIN " + sql, params)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
+        plan = search_plan(qs)
     scan = plan.partition("Bitmap Index Scan on client_firm_search_trgm")[2].split("\n")[1:2]
     assert scan and "firm_id = '" in scan[0] and "::bigint" in scan[0], plan
 
