@@ -86,7 +86,7 @@ def name_contains(*, firm_id: int, text: str) -> Q | None:
     )
 
 
-class AnyOf(Lookup):
+class AnyOf(Lookup):  # pragma: no mutate block (PostgreSQL only)
     """`lhs = ANY(rhs)`, rhs an array (PostgreSQL): an array computed once by a
     subquery is a value an index scan can look up, key by key."""
 
@@ -107,7 +107,7 @@ def number_or_name(*, firm_id: int, text: str) -> Q:
     numbered = ClientNumber.objects.filter(firm_id=firm_id, number__startswith=text).values(
         "client_id"
     )
-    if connection.vendor == "postgresql":  # pragma: no mutate (PostgreSQL only)
+    if connection.vendor == "postgresql":  # pragma: no mutate block (PostgreSQL only)
         condition = Q(AnyOf(F("pk"), ArraySubquery(numbered)))
     else:
         condition = Q(pk__in=numbered)
