@@ -431,3 +431,23 @@ def test_r28_a_job_finished_by_another_worker_meanwhile_is_not_run_again(
         job = ImportJob.unscoped.get(pk=job.pk)
     assert (job.status, job.attempts, job.started_at) == (ImportStatus.DONE, 0, None)
     assert numbers_of([a]) == ["OLD"]
+
+
+def test_an_import_writes_the_number_of_a_client_without_its_number_row(make_clients, run_import):
+    """Clients written around the models (raw SQL, fixtures) may lack the number
+    row: the import gives them one, with the number the file gives, rather than
+    reporting a number it did not write."""
+    from clients.models import ClientNumber
+
+    lost, kept = make_clients("L-1", "K-1")
+    with scopes_disabled():
+        ClientNumber.objects.filter(client=lost).delete()
+    job = run_import(
+        csv_bytes([[c.company_id, c.display_name, c.client_number + "0"] for c in (lost, kept)])
+    )
+    assert job.updated_count == 2
+    with scopes_disabled():
+        assert dict(ClientNumber.objects.values_list("client_id", "number")) == {
+            lost.pk: "L-10",
+            kept.pk: "K-10",
+        }
