@@ -22,7 +22,9 @@ def apply_numbers(*, firm: Firm, moves: tuple[str, list], clear: list[int]) -> N
     number's version moves on. `moves` is SQL (and its parameters) selecting
     (client_id, new_number); the clients in `clear` hold a number another client
     takes and lose it first, so that no write trips the per-firm unique
-    constraint on the way."""
+    constraint on the way. The moves are then counted: a client whose number row
+    is missing (one written around the models) gets its row by an INSERT, the
+    only case that runs one."""
     for chunk in batched(clear, CHUNK_ROWS):
         ClientNumber.objects.filter(firm=firm, client_id__in=chunk).update(number=None)
     moves_sql, params = moves
