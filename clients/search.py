@@ -2,6 +2,8 @@
 normalized name (search_name), served on PostgreSQL by the trigram index on
 (firm_id, search_name) (clients/migrations/0003)."""
 
+from time import monotonic
+
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import BigIntegerField, F, Lookup, Q, Value
@@ -10,9 +12,14 @@ from django.db.models.lookups import GreaterThan
 
 from clients.models import ClientNumber, normalize_search
 
-# Words at least this long are looked up in the index by their first, middle and
-# last three letters only; shorter ones whole.
+# Words at least this long are looked up in the index by a few of their trigrams
+# only (index_pattern); shorter ones whole.
 LONG_WORD = 6
+# A firm holding at least this share of all clients is searched without its key in
+# the trigram index (name_contains), and PostgreSQL's statistics that tell which
+# firms those are are read again after STATS_TTL seconds.
+DOMINANT_SHARE = 0.5
+STATS_TTL = 600.0
 # What a search box reads of its text, as the client list's own filter form does:
 # longer text matches no name anyway, and SQLite refuses a LIKE pattern past 50,000
 # bytes.
@@ -45,22 +52,52 @@ def index_pattern(name: str) -> str:
 
     The trigram index reads one list of clients per trigram of the pattern, each
     as long as the clients whose name has it: a whole phrase costs a dozen lists
-    where a few tell as much. Each word gives its first, middle and last three
-    letters in order ("fromagerie lac" gives "%fro%age%rie%lac%"), so the index
-    reads 4 lists instead of 15; the exact phrase is then checked on each
-    candidate. Without any piece of three letters, the whole name."""
+    where a few tell as much. Each word gives its first three letters, then its
+    middle three when it is long enough to have them apart from its ends, or else
+    its last three ("fromagerie lac" gives "%fro%mag%lac%"), so the index reads 3
+    lists instead of 12; the exact phrase is then checked on each candidate. The
+    end of a long word is left out because it is the part many words share
+    ("-rie", "-ion", "-ing"): the longest lists for the fewest clients told apart
+    (in a firm of 1,000,000 clients, 13 ms instead of 17 ms with "rie").
+    Without any piece of three letters, the whole name."""
     pieces = []
     for word in name.split():
         middle = (len(word) - 3) // 2
         if len(word) < LONG_WORD:
             pieces.append(word)
         elif middle >= 3:
-            pieces += [word[:3], word[middle : middle + 3], word[-3:]]
+            pieces += [word[:3], word[middle : middle + 3]]
         else:  # no room for a middle apart from the ends
             pieces += [word[:3], word[-3:]]
     if not any(len(piece) >= 3 for piece in pieces):
         pieces = [name]
     return "%" + "%".join(_escaped(piece) for piece in pieces) + "%"
+
+
+_MOST_COMMON_FIRMS = """
+SELECT m.firm_id FROM pg_stats s,
+    unnest(s.most_common_vals::text::bigint[], s.most_common_freqs) AS m(firm_id, share)
+WHERE s.schemaname = current_schema() AND s.tablename = 'clients_client'
+    AND s.attname = 'firm_id' AND m.share >= %s
+"""
+_dominant: dict[tuple, tuple[float, frozenset[int]]] = {}
+
+
+def dominant_firms() -> frozenset[int]:  # pragma: no mutate block (PostgreSQL only)
+    """The firms holding at least DOMINANT_SHARE of the clients table, as
+    PostgreSQL's statistics of it (ANALYZE) tell, kept STATS_TTL seconds per
+    database; none on other databases, or before the table is analyzed."""
+    if connection.vendor != "postgresql":
+        return frozenset()
+    key = (connection.settings_dict["HOST"], connection.settings_dict["NAME"])
+    now = monotonic()
+    expires, firms = _dominant.get(key, (0.0, frozenset()))
+    if now >= expires:
+        with connection.cursor() as cursor:
+            cursor.execute(_MOST_COMMON_FIRMS, [DOMINANT_SHARE])
+            firms = frozenset(firm_id for (firm_id,) in cursor.fetchall())
+        _dominant[key] = (now + STATS_TTL, firms)
+    return firms
 
 
 def name_contains(*, firm_id: int, text: str) -> Q | None:
@@ -75,14 +112,25 @@ def name_contains(*, firm_id: int, text: str) -> Q | None:
     in its scan, PostgreSQL reads the trigrams of this firm's names instead of
     those of every firm. Measured with 7,000,000 clients in the table, 2,450
     matches in a firm of 1,000,000: 360 ms without the typed firm, 43 ms with
-    it, 24 ms with the shorter pattern."""
+    it, 24 ms with the shorter pattern.
+
+    A firm that holds most of the table (dominant_firms) is compared as a plain
+    integer instead: the index then reads the trigrams alone, and the firm is
+    checked on the rows it finds. Its key would add a list as long as the table
+    for next to no client told apart. Measured for the whole search (numbers
+    included) in a firm of 1,000,000 clients among 1,110,000: 13 ms without the
+    key, 19 ms with it."""
     name = normalize_search(text)
     if not name:
         return None
+    if firm_id in dominant_firms():  # pragma: no mutate (PostgreSQL only)
+        firm = Value(firm_id)
+    else:
+        firm = Cast(Value(firm_id), BigIntegerField())
     return Q(
         Like(F("search_name"), Value(index_pattern(name))),
         GreaterThan(StrIndex("search_name", Value(name)), 0),
-        firm_id=Cast(Value(firm_id), BigIntegerField()),
+        firm_id=firm,
     )
 
 

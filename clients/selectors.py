@@ -215,14 +215,14 @@ def client_page(
         # gives, and only its rows are read again.
         if _compared_by_bytes(column):
             matches = list(base.order_by().values_list(column.sort_field, "pk")[: COUNT_CAP + 1])
-            ids = [pk for _value, pk in matches]
+            total = len(matches)
+            if total > COUNT_CAP:
+                matches = None
         else:
             ids = list(base.order_by().values_list("pk", flat=True)[: COUNT_CAP + 1])
-        total = len(ids)
-        if total <= COUNT_CAP:
-            base = Client.objects.filter(firm=membership.firm_id, pk__in=ids)
-        else:
-            matches = None
+            total = len(ids)
+            if total <= COUNT_CAP:
+                base = Client.objects.filter(firm=membership.firm_id, pk__in=ids)
     elif not count:
         total = 0
     else:

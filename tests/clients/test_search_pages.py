@@ -9,6 +9,7 @@ from django.db import connection
 from hypothesis import given
 from hypothesis import strategies as st
 
+from clients import search
 from clients.management.benchdata import insert_clients
 from clients.search import index_pattern, name_contains
 from clients.selectors import ClientFilters, client_page, client_queryset
@@ -49,11 +50,12 @@ def test_every_name_containing_the_phrase_matches_its_index_pattern(name, before
 
 
 def test_the_index_pattern_keeps_few_pieces_in_order():
-    assert index_pattern("fromagerie lac") == "%fro%mag%rie%lac%"
+    assert index_pattern("fromagerie lac") == "%fro%mag%lac%"
     assert index_pattern("garage") == "%gar%age%"
     assert index_pattern("garages") == "%gar%ges%"
-    assert index_pattern("abcdefghi") == "%abc%def%ghi%"  # 9 letters: room for a middle
-    assert index_pattern("boulangerie fromagerie") == "%bou%ang%rie%fro%mag%rie%"
+    assert index_pattern("abcdefgh") == "%abc%fgh%"  # 8 letters: no middle apart from the ends
+    assert index_pattern("abcdefghi") == "%abc%def%"  # 9 letters: a middle, and no end
+    assert index_pattern("boulangerie fromagerie") == "%bou%ang%fro%mag%"
     assert index_pattern("le garage") == "%le%gar%age%"
     assert index_pattern("le lac") == "%le%lac%"
     assert index_pattern("a b") == "%a b%"  # no piece of three letters: the phrase
@@ -147,3 +149,52 @@ def test_a_search_box_text_is_trimmed_cut_and_rid_of_nul():
     assert search_text("x" * 100_000) == "x" * QUERY_MAX_LENGTH
     assert search_text("a" + " " * QUERY_MAX_LENGTH + "b") == "a"
     assert QUERY_MAX_LENGTH == 200
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics and plans")
+def test_a_firm_holding_most_clients_is_searched_by_its_trigrams_alone(
+    firm, other_firm, standard_member, search_plan, monkeypatch
+):
+    """A firm with most of the table reads the trigram index without its key (a
+    list as long as the table, telling nothing apart) and checks its firm on the
+    rows found; the other firms keep their key. The share comes from ANALYZE's
+    statistics, read once per STATS_TTL seconds."""
+    insert_clients(firm_id=firm.pk, member_ids=[standard_member.pk], start=0, stop=3000)
+    with scopes_disabled():
+        neighbour = MembershipFactory(firm=other_firm)
+    insert_clients(firm_id=other_firm.pk, member_ids=[neighbour.pk], start=0, stop=300)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE clients_client")
+    clock = [1000.0]
+    monkeypatch.setattr(search, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(search, "_dominant", {})
+    assert search.dominant_firms() == {firm.pk}
+
+    def trigram_scan(member) -> str:
+        with firm_scope(member.firm):
+            qs = client_queryset(membership=member, filters=ClientFilters(q="fromagerie lac"))
+            plan = search_plan(qs)
+        return plan.partition("Bitmap Index Scan on client_firm_search_trgm")[2].split("\n")[1]
+
+    assert "firm_id" not in trigram_scan(standard_member)
+    assert f"firm_id = '{other_firm.pk}'::bigint" in trigram_scan(neighbour)
+    with firm_scope(firm):
+        found = client_page(membership=standard_member, filters=ClientFilters(q="fromagerie lac"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM clients_client WHERE firm_id = %s AND status = 'active'"
+            " AND strpos(search_name, 'fromagerie lac') > 0",
+            [firm.pk],
+        )
+        (expected,) = cursor.fetchone()
+    assert expected and found.total == expected
+    assert {c.firm_id for c in found.rows} == {firm.pk}  # the neighbour's namesakes stay out
+
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM clients_clientnumber WHERE firm_id = %s", [firm.pk])
+        cursor.execute("DELETE FROM clients_client WHERE firm_id = %s", [firm.pk])
+        cursor.execute("ANALYZE clients_client")
+    clock[0] += search.STATS_TTL - 1
+    assert search.dominant_firms() == {firm.pk}  # kept until STATS_TTL has passed
+    clock[0] += 1
+    assert search.dominant_firms() == {other_firm.pk}
