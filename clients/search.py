@@ -100,6 +100,12 @@ def dominant_firms() -> frozenset[int]:  # pragma: no mutate block (PostgreSQL o
     return firms
 
 
+def forget_statistics() -> None:
+    """Have the next search read PostgreSQL's statistics again, for whoever has
+    just changed them with ANALYZE (the benchmarks, after their loads)."""
+    _dominant.clear()
+
+
 def name_contains(*, firm_id: int, text: str) -> Q | None:
     """Clients of the firm whose name contains `text`; None when nothing of it is
     left to search once normalized.

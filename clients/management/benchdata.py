@@ -14,6 +14,7 @@ import time
 from django.db import DatabaseError, connection, transaction
 
 from clients.models import normalize_search
+from clients.search import forget_statistics
 
 WORDS = [
     "Boulangerie",
@@ -192,6 +193,7 @@ def analyze(*tables: str) -> None:
     with connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f"VACUUM ANALYZE {table}")
+        forget_statistics()  # the searches' view of the firms' shares
         try:
             with transaction.atomic():
                 cursor.execute("CHECKPOINT")

@@ -25,6 +25,7 @@ from clients.models import (
     new_company_id,
     normalize_search,
 )
+from clients.search import forget_statistics
 from practice.models import ClientAccess, Firm, Membership, Role, User
 from practice.tenancy import firm_scope
 
@@ -199,6 +200,7 @@ class Command(BaseCommand):
                 with connection.cursor() as cursor:
                     if connection.vendor == "postgresql":
                         cursor.execute("VACUUM ANALYZE clients_client")
+                        forget_statistics()
         owner = next(m for m in members if m.role == Role.PRIMARY_ADMIN)
         return firm, owner
 
