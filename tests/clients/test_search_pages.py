@@ -122,23 +122,37 @@ def test_r13_a_searchs_pages_are_the_lists_pages(firm, standard_member, make_cli
             assert walk(searched, **start) == walk(listed, **start)
 
 
+def _two_firms(firm, other_firm, member, *, mine: int, theirs: int):
+    """`mine` bench clients in the member's firm, `theirs` in the other firm (led
+    by a member of its own, returned), and the table analyzed."""
+    insert_clients(firm_id=firm.pk, member_ids=[member.pk], start=0, stop=mine)
+    with scopes_disabled():
+        neighbour = MembershipFactory(firm=other_firm)
+    insert_clients(firm_id=other_firm.pk, member_ids=[neighbour.pk], start=0, stop=theirs)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE clients_client")
+    return neighbour
+
+
+def _trigram_scan(search_plan, member) -> str:
+    """What the member's name search asks of the trigram index."""
+    with firm_scope(member.firm):
+        qs = client_queryset(membership=member, filters=ClientFilters(q="fromagerie lac"))
+        plan = search_plan(qs)
+    scan = plan.partition("Bitmap Index Scan on client_firm_search_trgm")[2].split("\n")
+    assert len(scan) > 1, plan
+    return scan[1]
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
 def test_the_trigram_index_is_read_for_the_firm_alone(
-    firm, other_firm, standard_member, search_plan
+    firm, other_firm, standard_member, search_plan, monkeypatch
 ):
     """The firm is compared as a bigint, which the trigram index (btree_gin's
     int8_ops) can use: the index scan then covers the firm's names alone."""
-    insert_clients(firm_id=firm.pk, member_ids=[standard_member.pk], start=0, stop=3000)
-    with scopes_disabled():
-        neighbour = MembershipFactory(firm=other_firm)
-    insert_clients(firm_id=other_firm.pk, member_ids=[neighbour.pk], start=0, stop=30000)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE clients_client")
-    with firm_scope(firm):
-        qs = client_queryset(membership=standard_member, filters=ClientFilters(q="fromagerie lac"))
-        plan = search_plan(qs)
-    scan = plan.partition("Bitmap Index Scan on client_firm_search_trgm")[2].split("\n")[1:2]
-    assert scan and "firm_id = '" in scan[0] and "::bigint" in scan[0], plan
+    _two_firms(firm, other_firm, standard_member, mine=3000, theirs=30000)
+    monkeypatch.setattr(search, "_dominant", {})
+    assert f"firm_id = '{firm.pk}'::bigint" in _trigram_scan(search_plan, standard_member)
 
 
 def test_a_search_box_text_is_trimmed_cut_and_rid_of_nul():
@@ -159,25 +173,13 @@ def test_a_firm_holding_most_clients_is_searched_by_its_trigrams_alone(
     list as long as the table, telling nothing apart) and checks its firm on the
     rows found; the other firms keep their key. The share comes from ANALYZE's
     statistics, read once per STATS_TTL seconds."""
-    insert_clients(firm_id=firm.pk, member_ids=[standard_member.pk], start=0, stop=3000)
-    with scopes_disabled():
-        neighbour = MembershipFactory(firm=other_firm)
-    insert_clients(firm_id=other_firm.pk, member_ids=[neighbour.pk], start=0, stop=300)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE clients_client")
+    neighbour = _two_firms(firm, other_firm, standard_member, mine=3000, theirs=300)
     clock = [1000.0]
     monkeypatch.setattr(search, "monotonic", lambda: clock[0])
     monkeypatch.setattr(search, "_dominant", {})
     assert search.dominant_firms() == {firm.pk}
-
-    def trigram_scan(member) -> str:
-        with firm_scope(member.firm):
-            qs = client_queryset(membership=member, filters=ClientFilters(q="fromagerie lac"))
-            plan = search_plan(qs)
-        return plan.partition("Bitmap Index Scan on client_firm_search_trgm")[2].split("\n")[1]
-
-    assert "firm_id" not in trigram_scan(standard_member)
-    assert f"firm_id = '{other_firm.pk}'::bigint" in trigram_scan(neighbour)
+    assert "firm_id" not in _trigram_scan(search_plan, standard_member)
+    assert f"firm_id = '{other_firm.pk}'::bigint" in _trigram_scan(search_plan, neighbour)
     with firm_scope(firm):
         found = client_page(membership=standard_member, filters=ClientFilters(q="fromagerie lac"))
     with connection.cursor() as cursor:
