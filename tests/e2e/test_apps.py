@@ -42,6 +42,9 @@ def test_r23_r24_time_wizard_from_no_team_to_accepted_invitation(
     # Apps for clients → pick the client by searching.
     page.get_by_role("link", name="Apps", exact=True).click()
     expect(page.get_by_role("heading", name="Apps for clients")).to_be_visible()
+    # The search box is wired by htmx once the page has loaded: typing before that
+    # would send no search.
+    page.wait_for_load_state()
     page.get_by_test_id("client-search").fill("boulang")
     page.get_by_role("link", name="Boulangerie Petit").click()
     expect(page.get_by_test_id("picked-client")).to_contain_text("Boulangerie Petit")
