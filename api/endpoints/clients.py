@@ -19,7 +19,7 @@ from api.schemas.clients import (
     ClientUpdate,
 )
 from clients import access, selectors, services
-from clients.models import BillingChoice, Client, ClientStatus
+from clients.models import BillingChoice, Client, ClientStatus, last_change
 from practice import selectors as practice_selectors
 from subscriptions.selectors import plan_choices_for_new_client
 
@@ -88,9 +88,7 @@ def row_data(row: dict) -> dict:
         # The client's revision and last change, its number's own included.
         "version": row["version"] + (row["number_version"] or 0),
         "created_at": iso_datetime(row["created_at"]),
-        "updated_at": iso_datetime(
-            max(filter(None, (row["updated_at"], row["number_updated_at"])))
-        ),
+        "updated_at": iso_datetime(last_change(row["updated_at"], row["number_updated_at"])),
     }
 
 

@@ -21,7 +21,12 @@ from clients.models.companies import (
     CompanyRole,
     _new_nonce,
 )
-from clients.models.numbering import CLIENT_NUMBER_MAX_LENGTH, BinaryCharField, ClientNumber
+from clients.models.numbering import (
+    CLIENT_NUMBER_MAX_LENGTH,
+    BinaryCharField,
+    ClientNumber,
+    last_change,
+)
 
 __all__ = [
     "CLIENT_NUMBER_MAX_LENGTH",
@@ -42,6 +47,7 @@ __all__ = [
     "TaxPreparationStatus",
     "TaxReturnStatus",
     "_new_nonce",
+    "last_change",
     "new_company_id",
     "normalize_search",
 ]

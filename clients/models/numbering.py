@@ -85,6 +85,12 @@ class ClientNumber(TenantModel):
         ]
 
 
+def last_change(updated_at, number_updated_at):
+    """When a client or its number last changed, from the two rows' change times
+    (the number row's is None when it was never read)."""
+    return max(stamp for stamp in (updated_at, number_updated_at) if stamp is not None)
+
+
 class ClientQuerySet(models.QuerySet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -246,8 +252,7 @@ class NumberedClient(models.Model):
     @property
     def changed_at(self):
         """When the client or its number last changed."""
-        stamps = [self.updated_at, self.number_updated_at]
-        return max(stamp for stamp in stamps if stamp is not None)
+        return last_change(self.updated_at, self.number_updated_at)
 
     def number_saved(self) -> None:
         """The number now held is the one in the database."""

@@ -2,10 +2,14 @@
 sort through the same selector, cursor pages, every field, add, edit with
 If-Match, make inactive / active, delete with R12's conditions."""
 
+import datetime
+
 import pytest
+from django.db.models import F
 from django_scopes import scopes_disabled
 
-from clients.models import BillingChoice, Client, ClientStatus, ClientType
+from api.responses import iso_datetime
+from clients.models import BillingChoice, Client, ClientNumber, ClientStatus, ClientType
 from clients.selectors import ClientFilters, client_page
 from practice.tenancy import firm_scope
 from tests.api.conftest import problem_of
@@ -77,6 +81,25 @@ def test_r6_r7_every_field_is_in_the_list_and_the_client(owner_api, make_client,
     assert body["lead_accountant_id"] == primary_admin.pk
     assert body["lead_accountant_name"] == str(primary_admin.user)
     assert one["ETag"] == f'"{client.version}"'
+
+
+def test_r10_a_number_changed_by_an_import_moves_the_version_and_the_change_time(
+    owner_api, make_client
+):
+    """An import writes the number's own row, not the client's: the list and the
+    client both show the revision and the change time with the number's."""
+    client = make_client(display_name="Numbered", client_number="N-1")
+    later = client.updated_at + datetime.timedelta(days=2)
+    with scopes_disabled():
+        ClientNumber.objects.filter(client=client).update(
+            number="N-2", version=F("version") + 1, updated_at=later
+        )
+    listed = owner_api.get("/api/v1/clients").json()["items"][0]
+    one = owner_api.get(f"/api/v1/clients/{client.pk}")
+    assert listed == one.json()
+    assert (listed["client_number"], listed["version"]) == ("N-2", client.version + 1)
+    assert listed["updated_at"] == iso_datetime(later)
+    assert one["ETag"] == f'"{client.version + 1}"'
 
 
 def test_r13_cursor_pages_read_every_client_once(owner_api, make_client):
