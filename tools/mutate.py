@@ -66,8 +66,8 @@ GROUPS = {
         ),
     ),
     "clients_numbering": Group(
-        mutate=("clients/models/numbering.py",),
-        tests=("tests/clients/test_numbering.py",),
+        mutate=("clients/models/numbering.py", "clients/models/naming.py"),
+        tests=("tests/clients/test_numbering.py", "tests/clients/test_naming.py"),
     ),
     "practice_keys": Group(
         mutate=("practice/keys.py",),

@@ -13,7 +13,7 @@ import time
 
 from django.db import DatabaseError, connection, transaction
 
-from clients.models import normalize_search
+from clients.models import NAME_SEPARATOR, normalize_search
 from clients.search import forget_statistics
 
 WORDS = [
@@ -91,7 +91,7 @@ SELECT {firm},
        CASE WHEN (h2 / 16) %% 10 = 0 THEN 'inactive' ELSE 'active' END,
        false, 'not_started', 'not_filed', 'none', '', 'none', '',
        CASE WHEN business
-            THEN nword || ' ' || nplace || ' ' || n || ' ' || nword || ' ' || nplace || ' ' || n
+            THEN nword || ' ' || nplace || ' ' || n || %(sep)s || nword || ' ' || nplace || ' ' || n
             ELSE nplace || ' ' || nword || ' ' || n END,
        now(), now(), 1,
        {lead}
@@ -114,6 +114,7 @@ def _params(**extra) -> dict:
         "nplaces_": [normalize_search(p) for p in PLACES],
         "nwords": len(WORDS),
         "nplaces": len(PLACES),
+        "sep": NAME_SEPARATOR,
         **extra,
     }
 

@@ -10,7 +10,6 @@ from clients.models.client import (
     TaxPreparationStatus,
     TaxReturnStatus,
     new_company_id,
-    normalize_search,
 )
 from clients.models.companies import (
     AccountantInvitation,
@@ -21,6 +20,7 @@ from clients.models.companies import (
     CompanyRole,
     _new_nonce,
 )
+from clients.models.naming import NAME_SEPARATOR, normalize_search, search_key
 from clients.models.numbering import (
     CLIENT_NUMBER_MAX_LENGTH,
     BinaryCharField,
@@ -30,6 +30,7 @@ from clients.models.numbering import (
 
 __all__ = [
     "CLIENT_NUMBER_MAX_LENGTH",
+    "NAME_SEPARATOR",
     "AccountantInvitation",
     "AccountantInvitationKind",
     "AccountantInvitationStatus",
@@ -50,4 +51,5 @@ __all__ = [
     "last_change",
     "new_company_id",
     "normalize_search",
+    "search_key",
 ]

@@ -1,7 +1,6 @@
 """The firm's clients (R6-R10) and what belongs to each: list layouts, team grants."""
 
 import secrets
-import unicodedata
 
 from django.conf import settings
 from django.db import models
@@ -10,15 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from clients.models.companies import Company
+from clients.models.naming import SEARCH_NAME_MAX_LENGTH, SEARCHED_NAMES, search_key
 from clients.models.numbering import BinaryCharField, ClientManager, NumberedClient
 from practice.distribution import TenantForeignKey
 from practice.models import Firm, Membership, TenantModel
-
-
-def normalize_search(value: str) -> str:
-    """Lower-case, accent-free form used for case- and accent-insensitive search."""
-    decomposed = unicodedata.normalize("NFKD", value or "")
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().strip()
 
 
 def new_company_id() -> str:
@@ -154,7 +148,7 @@ class Client(NumberedClient, TenantModel):
         editable=False,
     )
     products_summary = models.CharField(_("products"), max_length=200, blank=True, editable=False)
-    search_name = BinaryCharField(max_length=400, editable=False, default="")
+    search_name = BinaryCharField(max_length=SEARCH_NAME_MAX_LENGTH, editable=False, default="")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -197,21 +191,9 @@ class Client(NumberedClient, TenantModel):
         if number is not None:
             self.client_number = number.strip() or None
         adding = self._state.adding
-        # Cut to the column's size: the names together can exceed it.
-        self.search_name = normalize_search(
-            " ".join(
-                filter(
-                    None, [self.display_name, self.company_name, self.first_name, self.last_name]
-                )
-            )
-        )[: self._meta.get_field("search_name").max_length]
+        self.set_search_name()
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and {
-            "display_name",
-            "company_name",
-            "first_name",
-            "last_name",
-        } & set(update_fields):
+        if update_fields is not None and set(SEARCHED_NAMES) & set(update_fields):
             kwargs["update_fields"] = set(update_fields) | {"search_name"}
         if update_fields is not None and "client_number" in update_fields:
             kwargs["update_fields"] = set(kwargs["update_fields"]) - {"client_number"}
@@ -225,6 +207,10 @@ class Client(NumberedClient, TenantModel):
     @property
     def is_active(self) -> bool:
         return self.status == ClientStatus.ACTIVE
+
+    def set_search_name(self) -> None:
+        """The name searches and the list's name order read (search_key)."""
+        self.search_name = search_key(*(getattr(self, name) for name in SEARCHED_NAMES))
 
 
 class ClientListPreference(TenantModel):

@@ -22,6 +22,7 @@ from django.db.models.query import ModelIterable
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clients.models.naming import SEARCHED_NAMES
 from practice.distribution import TenantOneToOneField
 from practice.models import Firm, TenantModel
 
@@ -97,10 +98,14 @@ class ClientQuerySet(models.QuerySet):
         self._iterable_class = ClientIterable
 
     def bulk_create(self, objs, *args, **kwargs):
-        """Create the clients, then their number rows, all or none."""
+        """Create the clients, then their number rows, all or none. Each client's
+        search_name is made from its names, as save() makes it."""
         if kwargs.get("ignore_conflicts") or kwargs.get("update_conflicts"):
             # Clients skipped or merged would get no number row, or a second one.
             raise ValueError("Clients are created in bulk without conflict handling.")
+        objs = list(objs)
+        for obj in objs:
+            obj.set_search_name()
         with transaction.atomic():
             objs = super().bulk_create(objs, *args, **kwargs)
             now = timezone.now()
@@ -135,8 +140,13 @@ class ClientQuerySet(models.QuerySet):
 
     def bulk_update(self, objs, fields, batch_size=None):
         """Update `fields` of the clients; `client_number` in their number rows
-        (made for any client that has none), whose version moves on."""
+        (made for any client that has none), whose version moves on; search_name
+        with the names it is made from."""
         objs, fields = list(objs), list(fields)
+        if set(SEARCHED_NAMES) & set(fields):
+            for obj in objs:
+                obj.set_search_name()
+            fields = [*dict.fromkeys([*fields, "search_name"])]
         if "client_number" not in fields:
             return super().bulk_update(objs, fields, batch_size=batch_size)
         fields.remove("client_number")

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone, translation
 from django_scopes import scopes_disabled
 
+from clients.models import NAME_SEPARATOR
 from clients.selectors import (
     DEFAULT_COLUMNS,
     EXPORT_FIELDS,
@@ -325,7 +326,7 @@ def test_r8_search_name_fits_its_column_when_the_names_together_are_longer(firm,
     with scopes_disabled():
         client.refresh_from_db()
     assert len(client.search_name) == 400
-    assert client.search_name.startswith("a" * 200 + " ")
+    assert client.search_name.startswith("a" * 200 + NAME_SEPARATOR)
 
 
 def test_r9_a_clients_history_is_its_own_newest_entries_in_its_firm(

@@ -148,7 +148,6 @@ class Command(BaseCommand):
                     firm=firm,
                     client_type=ClientType.BUSINESS,
                     display_name=f"Bench client {i:06d}",
-                    search_name=f"bench client {i:06d}",
                     billing=BillingChoice.WHOLESALE,
                 )
                 for i in range(count)

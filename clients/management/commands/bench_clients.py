@@ -23,7 +23,6 @@ from clients.models import (
     ClientStatus,
     ClientType,
     new_company_id,
-    normalize_search,
 )
 from clients.search import forget_statistics
 from practice.models import ClientAccess, Firm, Membership, Role, User
@@ -226,9 +225,6 @@ class Command(BaseCommand):
                     client_number=f"C{n:06d}" if rng.random() < 0.7 else None,
                     lead_accountant=rng.choice(members) if rng.random() < 0.9 else None,
                     status=ClientStatus.INACTIVE if rng.random() < 0.1 else ClientStatus.ACTIVE,
-                    search_name=normalize_search(
-                        f"{name} {name}" if kind == ClientType.BUSINESS else name
-                    ),
                 )
             )
             if len(batch) == 5000:

@@ -175,7 +175,6 @@ class Command(BaseCommand):
                             company_name=name,
                             company_id=company_id,
                             client_number=f"OLD-{i:06d}",
-                            search_name=name.lower(),
                         )
                     )
                     lines.append(f'{company_id},"{name}",NEW-{i:06d}')

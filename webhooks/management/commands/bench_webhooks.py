@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from clients.management.benchdata import p95
-from clients.models import Client, ClientType, new_company_id, normalize_search
+from clients.models import Client, ClientType, new_company_id
 from clients.services import clients_reassign_lead
 from practice.models import Firm, Membership, Role, User
 from practice.tenancy import firm_scope
@@ -151,7 +151,6 @@ class Command(BaseCommand):
                     company_id=new_company_id(),
                     client_number=f"W{n:06d}",
                     lead_accountant=first,
-                    search_name=normalize_search(f"Atelier {n} Atelier {n}"),
                 )
                 for n in range(count)
             ]
