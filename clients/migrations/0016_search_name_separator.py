@@ -6,41 +6,48 @@ from django.db import migrations
 
 from clients.models.naming import NAME_SEPARATOR, SEARCHED_NAMES, search_key
 
-BATCH = 2000
-
-
-def _batches(apps, schema_editor):
-    """The clients in batches of BATCH, by id, each with its names and search_name."""
-    rows = apps.get_model("clients", "Client")._base_manager.db_manager(
-        schema_editor.connection.alias
-    )
-    last = 0
-    while batch := list(
-        rows.filter(pk__gt=last).order_by("pk").only("search_name", *SEARCHED_NAMES)[:BATCH]
-    ):
-        yield rows, batch
-        last = batch[-1].pk
+BATCH = 5000
 
 
 def _rewrite(apps, schema_editor, key) -> None:
-    for rows, batch in _batches(apps, schema_editor):
-        changed = []
-        for client in batch:
-            value = key(client)
-            if value != client.search_name:
-                client.search_name = value
-                changed.append(client)
-        rows.bulk_update(changed, ["search_name"])
+    """search_name = key(search_name, names) for every client whose value changes,
+    BATCH clients at a time by id; nothing else of the row is written."""
+    model = apps.get_model("clients", "Client")
+    connection = schema_editor.connection
+    rows = model._base_manager.db_manager(connection.alias).order_by("pk")
+    table = schema_editor.quote_name(model._meta.db_table)
+    last = 0
+    while batch := list(
+        rows.filter(pk__gt=last).values_list("pk", "search_name", *SEARCHED_NAMES)[:BATCH]
+    ):
+        last = batch[-1][0]
+        changed = [
+            (value, pk) for pk, old, *names in batch if (value := key(old, names)) != old
+        ]
+        if not changed:
+            continue
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":  # one statement per batch
+                values, ids = zip(*changed, strict=True)
+                cursor.execute(
+                    f"UPDATE {table} SET search_name = v.value"  # noqa: S608
+                    " FROM unnest(%s::text[], %s::bigint[]) AS v(value, id)"
+                    f" WHERE {table}.id = v.id",
+                    [list(values), list(ids)],
+                )
+            else:
+                cursor.executemany(
+                    f"UPDATE {table} SET search_name = %s WHERE id = %s",  # noqa: S608
+                    changed,
+                )
 
 
 def names_apart(apps, schema_editor):
-    _rewrite(
-        apps, schema_editor, lambda client: search_key(*(getattr(client, n) for n in SEARCHED_NAMES))
-    )
+    _rewrite(apps, schema_editor, lambda _old, names: search_key(*names))
 
 
 def names_together(apps, schema_editor):
-    _rewrite(apps, schema_editor, lambda client: client.search_name.replace(NAME_SEPARATOR, " "))
+    _rewrite(apps, schema_editor, lambda old, _names: old.replace(NAME_SEPARATOR, " "))
 
 
 class Migration(migrations.Migration):

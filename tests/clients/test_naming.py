@@ -109,7 +109,7 @@ def test_the_migration_keeps_the_names_apart_and_back_again(firm, make_client, m
         for key, client in old.items():
             rows.filter(pk=client.pk).update(search_name=key)
         before = dict(rows.values_list("pk", "updated_at"))
-        editor = SimpleNamespace(connection=connection)
+        editor = SimpleNamespace(connection=connection, quote_name=connection.ops.quote_name)
         migration.names_apart(apps, editor)
         keys = dict(rows.values_list("pk", "search_name"))
         assert keys == {
