@@ -275,10 +275,10 @@ class NumberedClient(models.Model):
         state = self.__dict__.setdefault("_number", {})
         number = state.get("client_number")
         if adding:
-            ClientNumber._base_manager.create(
+            row = ClientNumber._base_manager.create(
                 firm_id=self.firm_id, client_id=self.pk, number=number
             )
-            state.update(client_number=number, number_version=0, number_updated_at=timezone.now())
+            state.update(client_number=number, number_version=0, number_updated_at=row.updated_at)
         elif "client_number" in state and ("saved" not in state or state["saved"] != number):
             rows = ClientNumber._base_manager.filter(firm_id=self.firm_id, client_id=self.pk)
             if not rows.update(number=number, updated_at=timezone.now()):

@@ -266,6 +266,10 @@ def test_a_client_just_made_knows_its_revision_without_asking(firm, django_asser
         stamps = [c.changed_at for c in (one, bulk)]
     assert made == [("O", 0, 1), ("B", 0, 1)]
     assert all(stamp is not None for stamp in stamps)
+    # The time it knows is its number row's, to the microsecond.
+    with scopes_disabled():
+        saved = dict(ClientNumber.objects.filter(firm=firm).values_list("client_id", "updated_at"))
+    assert saved == {one.pk: one.number_updated_at, bulk.pk: bulk.number_updated_at}
 
 
 def test_a_client_without_its_row_reads_as_unnumbered_and_gets_one_when_saved(firm, make_client):
