@@ -5,7 +5,7 @@ import datetime
 from typing import Literal
 
 from ninja import Schema
-from pydantic import Field, field_validator
+from pydantic import Field, StrictBool, StrictInt, field_validator
 
 from api.schemas.common import DEFAULT_LIMIT, MAX_LIMIT, Input, email_or_blank
 from clients.models import (
@@ -83,8 +83,9 @@ class ClientFields(Input):
     address: str = Field("", max_length=2000)
     notes: str = Field("", max_length=10000)
     client_number: str | None = Field(None, max_length=200)
-    lead_accountant_id: int | None = None
-    firm_is_primary_admin: bool = False
+    # Strict: JSON's true is not the member with id 1, nor 1 a yes.
+    lead_accountant_id: StrictInt | None = None
+    firm_is_primary_admin: StrictBool = False
     tax_preparation_status: TaxPreparationStatus = TaxPreparationStatus.NOT_STARTED
     tax_return_status: TaxReturnStatus = TaxReturnStatus.NOT_FILED
 
@@ -111,8 +112,8 @@ class ClientUpdate(Input):
     address: str = Field(None, max_length=2000)
     notes: str = Field(None, max_length=10000)
     client_number: str | None = Field(None, max_length=200)
-    lead_accountant_id: int | None = None
-    firm_is_primary_admin: bool = None  # type: ignore[assignment]
+    lead_accountant_id: StrictInt | None = None
+    firm_is_primary_admin: StrictBool = None  # type: ignore[assignment]
     tax_preparation_status: TaxPreparationStatus = None  # type: ignore[assignment]
     tax_return_status: TaxReturnStatus = None  # type: ignore[assignment]
 

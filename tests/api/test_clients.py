@@ -209,6 +209,43 @@ def test_r4_add_a_client(owner_api, primary_admin, firm):
     assert client.firm == firm and client.lead_accountant == primary_admin
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("lead_accountant_id", True),
+        ("lead_accountant_id", "1"),
+        ("lead_accountant_id", 1.5),
+        ("firm_is_primary_admin", 1),
+        ("firm_is_primary_admin", "yes"),
+    ],
+)
+def test_body_values_of_another_json_type_are_refused(
+    owner_api, make_client, primary_admin, field, value
+):
+    """A boolean is not a member's id, nor a number a yes: 422 on the field, nothing
+    written, when adding as when editing."""
+    added = owner_api.post("/api/v1/clients", {"display_name": "Typed", field: value})
+    assert added.status_code == 422
+    error = problem_of(added)["errors"][0]
+    assert error["loc"] == ["body", field]
+    expected = {
+        "lead_accountant_id": "Enter a whole number.",
+        "firm_is_primary_admin": "Enter true or false.",
+    }
+    assert error["message"] == expected[field]
+    client = make_client(display_name="Kept")
+    edited = owner_api.patch(
+        f"/api/v1/clients/{client.pk}",
+        {field: value},
+        headers={"If-Match": f'"{client.version}"'},
+    )
+    assert edited.status_code == 422
+    with scopes_disabled():
+        assert not Client.objects.filter(display_name="Typed").exists()
+        client.refresh_from_db()
+    assert client.lead_accountant_id is None and client.firm_is_primary_admin is False
+
+
 def test_r6_a_taken_client_number_is_refused_with_the_field(owner_api, make_client):
     make_client(display_name="Holder", client_number="N-1")
     response = owner_api.post("/api/v1/clients", {"display_name": "New", "client_number": "N-1"})
