@@ -8,9 +8,12 @@ Python generator of `bench_clients`, so the same searches find the same share of
 rows at every size."""
 
 import os
+import queue
 import statistics
+import threading
 import time
 
+import psycopg
 from django.db import DatabaseError, connection, transaction
 
 from clients.models import NAME_SEPARATOR, normalize_search
@@ -54,7 +57,9 @@ PLACES = [
 # Row n of a firm: a business (6 in 10) named "<word> <place> <n>" or an individual
 # named "<place> <word> <n>"; 7 in 10 have a client number, 9 in 10 a lead
 # accountant, 1 in 10 is inactive. hashint(n, salt) is a cheap deterministic draw.
-# Each client gets its number row (clients.models.numbering) in the same statement.
+# Each client gets its number row (clients.models.numbering) in the same statement,
+# its id reserved beforehand (_reserve_ids: %(first_id)s for row %(start)s), so that
+# the number rows need not wait for the clients' ids nor join them back.
 _INSERT = """
 WITH rows AS (
     SELECT n,
@@ -64,6 +69,7 @@ WITH rows AS (
     FROM generate_series(%(start)s, %(stop)s - 1) AS n
 ), named AS (
     SELECT n, h1, h2, h3,
+           %(first_id)s + n - %(start)s AS id,
            h1 %% 10 < 6 AS business,
            (%(words)s::text[])[1 + h2 %% %(nwords)s] AS word,
            (%(places)s::text[])[1 + h3 %% %(nplaces)s] AS place,
@@ -74,13 +80,13 @@ WITH rows AS (
     FROM rows
 ), inserted AS (
 INSERT INTO clients_client (
-    firm_id, client_type, display_name, company_name, first_name, last_name, email,
+    id, firm_id, client_type, display_name, company_name, first_name, last_name, email,
     phone, address, notes, company_id, status, firm_is_primary_admin,
     tax_preparation_status, tax_return_status, initial_billing, initial_plan_code,
     billing, products_summary, search_name, created_at, updated_at, version,
     lead_accountant_id
 )
-SELECT {firm},
+SELECT id, {firm},
        CASE WHEN business THEN 'business' ELSE 'individual' END,
        CASE WHEN business THEN word || ' ' || place ELSE place || ' ' || word END || ' ' || n,
        CASE WHEN business THEN word || ' ' || place || ' ' || n ELSE '' END,
@@ -89,18 +95,17 @@ SELECT {firm},
        '', '',
        company_id,
        CASE WHEN (h2 / 16) %% 10 = 0 THEN 'inactive' ELSE 'active' END,
-       false, 'not_started', 'not_filed', 'none', '', 'none', '',
+       false, 'not_started', 'not_filed', 'none', '', %(billing)s, '',
        CASE WHEN business
             THEN nword || ' ' || nplace || ' ' || n || %(sep)s || nword || ' ' || nplace || ' ' || n
             ELSE nplace || ' ' || nword || ' ' || n END,
        now(), now(), 1,
        {lead}
 FROM named
-RETURNING id, firm_id, company_id
 )
 INSERT INTO clients_clientnumber (firm_id, client_id, number, version, updated_at)
-SELECT i.firm_id, i.id, named.number, 0, now()
-FROM inserted i JOIN named ON named.company_id = i.company_id
+SELECT {firm}, id, number, 0, now()
+FROM named
 """
 _LEAD = """CASE WHEN (h3 / 16) %% 10 < 9
             THEN (%(members)s::bigint[])[1 + (h3 / 160) %% %(nmembers)s] END"""
@@ -115,18 +120,35 @@ def _params(**extra) -> dict:
         "nwords": len(WORDS),
         "nplaces": len(PLACES),
         "sep": NAME_SEPARATOR,
+        "billing": "none",
         **extra,
     }
 
 
-def insert_clients(*, firm_id: int, member_ids: list[int], start: int, stop: int) -> None:
-    """Clients numbered start..stop-1 for the firm, led by its members, in one
-    statement per 500,000."""
-    sql = _INSERT.format(firm="%(firm)s", lead=_LEAD)
-    params = _params(firm=firm_id, members=member_ids, nmembers=len(member_ids))
+def _reserve_ids(cursor, table: str, count: int) -> int:
+    """The first of `count` consecutive ids taken from the table's sequence, which
+    then goes on after them. Meant for a bench database that nothing else writes
+    to meanwhile (another insert could take an id between the two steps)."""
+    cursor.execute(
+        "SELECT setval(s, nextval(s) + %(count)s - 1) - %(count)s + 1"
+        " FROM (SELECT pg_get_serial_sequence(%(table)s, 'id')) AS q (s)",
+        {"table": table, "count": count},
+    )
+    return cursor.fetchone()[0]
+
+
+def insert_clients(
+    *, firm_id: int, member_ids: list[int], start: int, stop: int, billing: str = "none"
+) -> None:
+    """Clients numbered start..stop-1 for the firm, led by its members (none without
+    members), billed as `billing`, in one statement per 500,000."""
+    sql = _INSERT.format(firm="%(firm)s", lead=_LEAD if member_ids else "NULL")
+    params = _params(firm=firm_id, members=member_ids, nmembers=len(member_ids), billing=billing)
     with connection.cursor() as cursor:
         for low in range(start, stop, 500_000):
-            cursor.execute(sql, {**params, "start": low, "stop": min(stop, low + 500_000)})
+            high = min(stop, low + 500_000)
+            first_id = _reserve_ids(cursor, "clients_client", high - low)
+            cursor.execute(sql, {**params, "start": low, "stop": high, "first_id": first_id})
 
 
 def insert_firms(*, count: int, clients_each: int, prefix: str) -> None:
@@ -151,38 +173,87 @@ def insert_firms(*, count: int, clients_each: int, prefix: str) -> None:
         sql = _INSERT.format(firm=firm, lead="NULL")
         total = count * clients_each
         for low in range(0, total, 1_000_000):
-            cursor.execute(sql, _params(start=low, stop=min(total, low + 1_000_000)))
+            high = min(total, low + 1_000_000)
+            first_id = _reserve_ids(cursor, "clients_client", high - low)
+            cursor.execute(sql, _params(start=low, stop=high, first_id=first_id))
 
 
-class indexes_dropped:  # noqa: N801 - used as a context manager
-    """Drop a table's secondary indexes (those not backing a constraint) for a bulk
-    load and build them again after it: building an index once is much faster than
-    maintaining it row by row."""
+class bulk_load:  # noqa: N801 - used as a context manager
+    """A bulk load into `tables`: their foreign keys and secondary indexes (those not
+    backing a constraint) dropped before it, the indexes built again after it, two
+    at a time on connections of their own (this machine's two cores), and the keys
+    added back. Building an index once is much faster than maintaining it row by
+    row, and adding a foreign key checks every row by one join where each loaded
+    row would otherwise queue a lookup of its own until commit."""
 
-    def __init__(self, table: str):
-        self.table = table
-        self.definitions: list[tuple[str, str]] = []
+    def __init__(self, *tables: str):
+        self.tables = tables
+        self.keys: list[tuple[str, str, str]] = []
+        self.indexes: list[str] = []
 
     def __enter__(self):
+        # The indexes are built on other connections: they must see the load.
+        assert not connection.in_atomic_block, "a bulk load runs outside a transaction"
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x"
-                " JOIN pg_class i ON i.oid = x.indexrelid"
-                " WHERE x.indrelid = %s::regclass AND NOT EXISTS"
-                " (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
-                [self.table],
-            )
-            self.definitions = cursor.fetchall()
-            for name, _definition in self.definitions:
-                cursor.execute(f'DROP INDEX "{name}"')
+            for table in self.tables:
+                cursor.execute(
+                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                    " WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
+                    [table],
+                )
+                self.keys += [(table, name, definition) for name, definition in cursor]
+                cursor.execute(
+                    "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x"
+                    " JOIN pg_class i ON i.oid = x.indexrelid"
+                    " WHERE x.indrelid = %s::regclass AND NOT EXISTS"
+                    " (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)"
+                    " ORDER BY i.relname",
+                    [table],
+                )
+                for name, definition in cursor.fetchall():
+                    self.indexes.append(definition)
+                    cursor.execute(f'DROP INDEX "{name}"')
+            for table, name, _definition in self.keys:
+                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         return self
 
     def __exit__(self, *exc):
+        # The GIN indexes (trigrams) take longest: started first.
+        pending: queue.SimpleQueue[str] = queue.SimpleQueue()
+        for definition in sorted(self.indexes, key=lambda d: " USING gin " not in d):
+            pending.put(definition)
+        errors: list[BaseException] = []
+
+        def build():
+            try:
+                with psycopg.connect(**_connect_params(), autocommit=True) as own:
+                    own.execute("SET maintenance_work_mem = '512MB'")
+                    while True:
+                        try:
+                            definition = pending.get_nowait()
+                        except queue.Empty:
+                            break
+                        own.execute(definition)
+            except BaseException as error:  # noqa: BLE001 - raised again below
+                errors.append(error)
+
+        workers = [threading.Thread(target=build) for _ in range(2)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        if errors:
+            raise errors[0]
         with connection.cursor() as cursor:
-            cursor.execute("SET maintenance_work_mem = '512MB'")
-            for _name, definition in self.definitions:
-                cursor.execute(definition)
+            for table, name, definition in self.keys:
+                cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
         return False
+
+
+def _connect_params() -> dict:
+    """The default connection's database and credentials, for psycopg itself."""
+    params = connection.get_connection_params()
+    return {key: value for key, value in params.items() if key not in ("cursor_factory", "context")}
 
 
 def analyze(*tables: str) -> None:

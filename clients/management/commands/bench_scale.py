@@ -32,7 +32,7 @@ from django.urls import clear_url_caches, reverse
 
 from clients.management.benchdata import (
     analyze,
-    indexes_dropped,
+    bulk_load,
     insert_clients,
     insert_firms,
     p95,
@@ -153,7 +153,7 @@ class Command(BaseCommand):
             started = time.perf_counter()
             ids = [m.pk for m in members]
             if size - existing >= BULK:
-                with indexes_dropped("clients_client"), indexes_dropped("clients_clientnumber"):
+                with bulk_load("clients_client", "clients_clientnumber"):
                     insert_clients(firm_id=firm.pk, member_ids=ids, start=existing, stop=size)
             else:
                 insert_clients(firm_id=firm.pk, member_ids=ids, start=existing, stop=size)
@@ -271,7 +271,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         if not Firm.objects.filter(slug__startswith=f"{PREFIX}-n-").exists():
             self.stderr.write(f"Creating {count} firms of {each} clients...")
-            with indexes_dropped("clients_client"), indexes_dropped("clients_clientnumber"):
+            with bulk_load("clients_client", "clients_clientnumber"):
                 insert_firms(count=count, clients_each=each, prefix=f"{PREFIX}-n")
             analyze("clients_client", "clients_clientnumber", "practice_firm", *SMALL_TABLES)
             self.stdout.write(f"setup_many_firms {time.perf_counter() - started:.1f} s")
