@@ -51,11 +51,15 @@ def reachable_count(*, membership: Membership, active_only: bool, cap: int) -> i
     granted = ClientAssignment.objects.filter(
         live_grants(), firm=membership.firm_id, membership=membership
     )
-    led = Client.objects.filter(firm=membership.firm_id, lead_accountant=membership)
+    # The clients they lead that no grant already counts: the two parts are then
+    # apart, and added up without setting thousands of ids apart (UNION ALL).
+    led = Client.objects.filter(firm=membership.firm_id, lead_accountant=membership).exclude(
+        Exists(granted.filter(client=OuterRef("pk")))
+    )
     if active_only:
         granted = granted.filter(client_active=True)
         led = led.filter(status=ClientStatus.ACTIVE)
-    ids = granted.values_list("client_id").union(led.values_list("pk"))
+    ids = granted.values_list("client_id").union(led.values_list("pk"), all=True)
     return ids[: cap + 1].count()
 
 

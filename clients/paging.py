@@ -161,10 +161,20 @@ def _bound(column, lookup: str, cursor: Cursor) -> dict:
     return {f"{column.sort_field}__{lookup}": cursor.value} if column.joined else {}
 
 
-def read_rows(qs, column, cursor, forward, limit) -> list[Client]:
+def read_rows(qs, column, cursor, forward, limit, *, rows_of=None) -> list[Client]:
+    """Up to `limit` rows of `qs` from the cursor on. With `rows_of` (the same rows
+    unfiltered), each slice reads its ids first, in a subquery, then its rows from
+    `rows_of`: for a filter that an index's columns answer, such as a restricted
+    member's (R30; clients' status and lead accountant in the name index), the
+    database walks the index alone instead of reading every row it then drops."""
     rows: list[Client] = []
     for segment, ordering in _segments(qs, column, cursor, forward):
-        rows.extend(segment.order_by(*ordering)[: limit - len(rows)])
+        wanted = segment.order_by(*ordering)
+        if rows_of is not None:
+            ids = wanted.values("pk")[: limit - len(rows)]
+            rows.extend(rows_of.filter(pk__in=ids).order_by(*ordering))
+        else:
+            rows.extend(wanted[: limit - len(rows)])
         if len(rows) >= limit:
             break
     return rows

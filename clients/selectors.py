@@ -232,15 +232,27 @@ def client_page(
             matches, descending=descending, cursor=cursor, backwards=backwards, size=size
         )
         base = Client.objects.filter(firm=membership.firm_id, pk__in=[pk for _v, pk in page])
-    if values:
-        qs = base.values(*dict.fromkeys([*values, "id", column.sort_field]))
-    else:
-        qs = base.select_related("lead_accountant__user")
+
+    def shaped(rows):
+        if values:
+            return rows.values(*dict.fromkeys([*values, "id", column.sort_field]))
+        return rows.select_related("lead_accountant__user")
+
+    qs = shaped(base)
     if matches is not None:
         found = {row["id"] if values else row.pk: row for row in qs}
         rows = [found[pk] for _value, pk in page if pk in found]
     else:
-        rows = read_rows(qs, column, cursor, forward=(descending == backwards), limit=size + 1)
+        # A restricted member's page: its ids first (clients.paging.read_rows).
+        restricted = not membership.reaches_all_clients
+        rows = read_rows(
+            qs,
+            column,
+            cursor,
+            forward=(descending == backwards),
+            limit=size + 1,
+            rows_of=shaped(Client.objects.filter(firm=membership.firm_id)) if restricted else None,
+        )
         more = len(rows) > size
         rows = rows[:size]
         if backwards:

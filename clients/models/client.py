@@ -164,7 +164,13 @@ class Client(NumberedClient, TenantModel):
         #   the firm in it spares a scan of all the firm's clients to check it.
         # PostgreSQL-only indexes (trigram name search) live in migration 0003.
         indexes = [
-            models.Index(fields=["firm", "search_name", "id"], name="client_firm_name"),
+            # Status and lead accountant beside the name: the ids of a restricted
+            # member's page are read from the index alone (clients.paging.read_rows).
+            models.Index(
+                fields=["firm", "search_name", "id"],
+                name="client_firm_name",
+                include=["status", "lead_accountant"],
+            ),
             models.Index(
                 fields=["lead_accountant", "firm", "status", "search_name", "id"],
                 name="client_lead_firm_status_name",

@@ -39,13 +39,13 @@ def test_malformed_json_gets_400(writer, body):
         (
             {"display_name": "x", "lead_accountant_id": "abc"},
             ["body", "lead_accountant_id"],
-            "int_parsing",
+            "int_type",
         ),
         ({"display_name": "x", "client_type": "robot"}, ["body", "client_type"], "enum"),
         (
             {"display_name": "x", "firm_is_primary_admin": "maybe"},
             ["body", "firm_is_primary_admin"],
-            "bool_parsing",
+            "bool_type",
         ),
         ({"display_name": "x", "email": "not an address"}, ["body", "email"], "value_error"),
         ({"display_name": "x" * 201}, ["body", "display_name"], "string_too_long"),
