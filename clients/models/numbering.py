@@ -124,7 +124,14 @@ class ClientQuerySet(models.QuerySet):
 
     def update(self, **kwargs):
         """Update the clients; `client_number` in their number rows, whose
-        version moves on as an import's does."""
+        version moves on as an import's does. A name is refused without the
+        search_name made from it (which bulk_update sends with it): each client's
+        is made from all its names."""
+        if (names := set(SEARCHED_NAMES) & set(kwargs)) and "search_name" not in kwargs:
+            raise ValueError(
+                f"Change {', '.join(sorted(names))} with save() or bulk_update(), which"
+                " keep each client's search_name."
+            )
         if "client_number" not in kwargs:
             return super().update(**kwargs)
         number = kwargs.pop("client_number")

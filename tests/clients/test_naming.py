@@ -127,3 +127,23 @@ def test_the_migration_keeps_the_names_apart_and_back_again(firm, make_client, m
             old["paul  fromagerie lac"].pk: "paul fromagerie lac",
             old["solo"].pk: "solo",
         }
+
+
+@pytest.mark.parametrize("name", ["display_name", "company_name", "first_name", "last_name"])
+def test_a_name_changed_by_update_is_refused_not_left_unsearchable(firm, make_client, name):
+    """update() writes a value to every row and cannot fold each client's names into
+    its search_name: it refuses the names, nothing written, and leaves other
+    fields to it."""
+    client = make_client(display_name="Atelier Nord", company_name="Nord SA")
+    with scopes_disabled():
+        rows = Client.objects.filter(pk=client.pk)
+        with pytest.raises(ValueError, match=name):
+            rows.update(**{name: "Renamed"}, notes="with it")
+        assert rows.update(notes="alone") == 1
+        kept = Client.objects.get(pk=client.pk)
+    assert (kept.display_name, kept.company_name, kept.notes) == (
+        "Atelier Nord",
+        "Nord SA",
+        "alone",
+    )
+    assert kept.search_name == search_key("Atelier Nord", "Nord SA")
