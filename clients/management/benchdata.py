@@ -58,8 +58,8 @@ PLACES = [
 # named "<place> <word> <n>"; 7 in 10 have a client number, 9 in 10 a lead
 # accountant, 1 in 10 is inactive. hashint(n, salt) is a cheap deterministic draw.
 # Each client gets its number row (clients.models.numbering) in the same statement,
-# its id reserved beforehand (_reserve_ids: %(first_id)s for row %(start)s), so that
-# the number rows need not wait for the clients' ids nor join them back.
+# its id drawn from the clients' sequence in `named` (a CTE read twice, so made once:
+# one id per row), so that the number rows need not join the clients back.
 _INSERT = """
 WITH rows AS (
     SELECT n,
@@ -69,7 +69,7 @@ WITH rows AS (
     FROM generate_series(%(start)s, %(stop)s - 1) AS n
 ), named AS (
     SELECT n, h1, h2, h3,
-           %(first_id)s + n - %(start)s AS id,
+           nextval(%(ids)s::regclass) AS id,
            h1 %% 10 < 6 AS business,
            (%(words)s::text[])[1 + h2 %% %(nwords)s] AS word,
            (%(places)s::text[])[1 + h3 %% %(nplaces)s] AS place,
@@ -95,7 +95,7 @@ SELECT id, {firm},
        '', '',
        company_id,
        CASE WHEN (h2 / 16) %% 10 = 0 THEN 'inactive' ELSE 'active' END,
-       false, 'not_started', 'not_filed', 'none', '', %(billing)s, '',
+       false, 'not_started', 'not_filed', 'none', '', 'none', '',
        CASE WHEN business
             THEN nword || ' ' || nplace || ' ' || n || %(sep)s || nword || ' ' || nplace || ' ' || n
             ELSE nplace || ' ' || nword || ' ' || n END,
@@ -120,35 +120,25 @@ def _params(**extra) -> dict:
         "nwords": len(WORDS),
         "nplaces": len(PLACES),
         "sep": NAME_SEPARATOR,
-        "billing": "none",
         **extra,
     }
 
 
-def _reserve_ids(cursor, table: str, count: int) -> int:
-    """The first of `count` consecutive ids taken from the table's sequence, which
-    then goes on after them. Meant for a bench database that nothing else writes
-    to meanwhile (another insert could take an id between the two steps)."""
-    cursor.execute(
-        "SELECT setval(s, nextval(s) + %(count)s - 1) - %(count)s + 1"
-        " FROM (SELECT pg_get_serial_sequence(%(table)s, 'id')) AS q (s)",
-        {"table": table, "count": count},
-    )
+def _id_sequence(cursor) -> str:
+    """The sequence the clients' ids are drawn from."""
+    cursor.execute("SELECT pg_get_serial_sequence('clients_client', 'id')")
     return cursor.fetchone()[0]
 
 
-def insert_clients(
-    *, firm_id: int, member_ids: list[int], start: int, stop: int, billing: str = "none"
-) -> None:
-    """Clients numbered start..stop-1 for the firm, led by its members (none without
-    members), billed as `billing`, in one statement per 500,000."""
-    sql = _INSERT.format(firm="%(firm)s", lead=_LEAD if member_ids else "NULL")
-    params = _params(firm=firm_id, members=member_ids, nmembers=len(member_ids), billing=billing)
+def insert_clients(*, firm_id: int, member_ids: list[int], start: int, stop: int) -> None:
+    """Clients numbered start..stop-1 for the firm, led by its members, in one
+    statement per 500,000."""
+    sql = _INSERT.format(firm="%(firm)s", lead=_LEAD)
+    params = _params(firm=firm_id, members=member_ids, nmembers=len(member_ids))
     with connection.cursor() as cursor:
+        params["ids"] = _id_sequence(cursor)
         for low in range(start, stop, 500_000):
-            high = min(stop, low + 500_000)
-            first_id = _reserve_ids(cursor, "clients_client", high - low)
-            cursor.execute(sql, {**params, "start": low, "stop": high, "first_id": first_id})
+            cursor.execute(sql, {**params, "start": low, "stop": min(stop, low + 500_000)})
 
 
 def insert_firms(*, count: int, clients_each: int, prefix: str) -> None:
@@ -172,10 +162,14 @@ def insert_firms(*, count: int, clients_each: int, prefix: str) -> None:
         firm = f"({first} + n / {clients_each})"
         sql = _INSERT.format(firm=firm, lead="NULL")
         total = count * clients_each
+        ids = _id_sequence(cursor)
         for low in range(0, total, 1_000_000):
-            high = min(total, low + 1_000_000)
-            first_id = _reserve_ids(cursor, "clients_client", high - low)
-            cursor.execute(sql, _params(start=low, stop=high, first_id=first_id))
+            cursor.execute(sql, _params(start=low, stop=min(total, low + 1_000_000), ids=ids))
+
+
+class BulkLoadError(RuntimeError):
+    """Indexes or foreign keys that could not be put back after a bulk load; the
+    message gives each one's definition, to build by hand."""
 
 
 class bulk_load:  # noqa: N801 - used as a context manager
@@ -184,7 +178,11 @@ class bulk_load:  # noqa: N801 - used as a context manager
     at a time on connections of their own (this machine's two cores), and the keys
     added back. Building an index once is much faster than maintaining it row by
     row, and adding a foreign key checks every row by one join where each loaded
-    row would otherwise queue a lookup of its own until commit."""
+    row would otherwise queue a lookup of its own until commit. A unique index is
+    checked when it is built again: a load that broke it fails there.
+
+    Whatever happens to the load or to one of them, every index and key is tried,
+    and those that could not be put back raise BulkLoadError with their SQL."""
 
     def __init__(self, *tables: str):
         self.tables = tables
@@ -193,8 +191,10 @@ class bulk_load:  # noqa: N801 - used as a context manager
 
     def __enter__(self):
         # The indexes are built on other connections: they must see the load.
-        assert not connection.in_atomic_block, "a bulk load runs outside a transaction"
-        with connection.cursor() as cursor:
+        if connection.in_atomic_block:
+            raise RuntimeError("A bulk load runs outside a transaction.")
+        # All dropped or none (PostgreSQL's DDL is transactional).
+        with transaction.atomic(), connection.cursor() as cursor:
             for table in self.tables:
                 cursor.execute(
                     "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
@@ -218,36 +218,54 @@ class bulk_load:  # noqa: N801 - used as a context manager
         return self
 
     def __exit__(self, *exc):
-        # The GIN indexes (trigrams) take longest: started first.
+        failed = self._build_indexes()
+        with connection.cursor() as cursor:
+            for table, name, definition in self.keys:
+                sql = f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+                try:
+                    with transaction.atomic():
+                        cursor.execute(sql)
+                except DatabaseError as error:
+                    failed.append(f"{sql}; -- {error}".strip())
+        if failed:
+            raise BulkLoadError("Not put back after the load:\n" + "\n".join(failed))
+        return False
+
+    def _build_indexes(self) -> list[str]:
+        """Build the indexes two at a time, the GIN ones (trigrams, the longest)
+        first; the definitions that failed, with their errors."""
         pending: queue.SimpleQueue[str] = queue.SimpleQueue()
         for definition in sorted(self.indexes, key=lambda d: " USING gin " not in d):
             pending.put(definition)
-        errors: list[BaseException] = []
+        failed: list[str] = []
 
         def build():
             try:
-                with psycopg.connect(**_connect_params(), autocommit=True) as own:
-                    own.execute("SET maintenance_work_mem = '512MB'")
-                    while True:
-                        try:
-                            definition = pending.get_nowait()
-                        except queue.Empty:
-                            break
+                own = psycopg.connect(**_connect_params(), autocommit=True)
+            except psycopg.Error as error:
+                failed.append(f"-- no connection to build indexes: {error}")
+                return
+            with own:
+                own.execute("SET maintenance_work_mem = '512MB'")
+                while True:
+                    try:
+                        definition = pending.get_nowait()
+                    except queue.Empty:
+                        return
+                    try:
                         own.execute(definition)
-            except BaseException as error:  # noqa: BLE001 - raised again below
-                errors.append(error)
+                    except psycopg.Error as error:
+                        failed.append(f"{definition}; -- {error}".strip())
 
         workers = [threading.Thread(target=build) for _ in range(2)]
         for worker in workers:
             worker.start()
         for worker in workers:
             worker.join()
-        if errors:
-            raise errors[0]
-        with connection.cursor() as cursor:
-            for table, name, definition in self.keys:
-                cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-        return False
+        # Left over when neither connection could be made.
+        while not pending.empty():
+            failed.append(pending.get_nowait() + ";")
+        return failed
 
 
 def _connect_params() -> dict:

@@ -1,5 +1,5 @@
 """The statement benchmark (R21) on a small scale: its SQL data generator writes the
-same subscriptions and charge periods as the ORM one, and the statement it times
+same clients, subscriptions and charge periods as the ORM one, and the statement it times
 agrees with the SQL reference."""
 
 import io
@@ -12,7 +12,7 @@ from django_scopes import scopes_disabled
 
 from billing.management.commands.bench_billing import Command
 from billing.models import Statement
-from clients.models import Client
+from clients.models import Client, ClientNumber
 from subscriptions.models import ChargePeriod, Subscription
 from tests.subscriptions.factories import ensure_catalogue
 
@@ -31,12 +31,50 @@ def _figures(text: str) -> dict[str, float]:
     return figures
 
 
-def _periods(firm) -> list[tuple]:
-    return list(
-        ChargePeriod.objects.filter(firm=firm)
-        .order_by("subscription_ref", "starts_on")
-        .values_list("product__code", "payer", "currency", "discount_rate", "starts_on", "ends_on")
-    )
+CLIENT_FIELDS = (
+    "display_name",
+    "client_type",
+    "status",
+    "billing",
+    "initial_billing",
+    "search_name",
+    "company_name",
+    "lead_accountant_id",
+    "tax_preparation_status",
+    "tax_return_status",
+    "version",
+    "client_number",
+)
+SUBSCRIPTION_FIELDS = (
+    "client__display_name",
+    "product__code",
+    "parent_id",
+    "billing",
+    "status",
+    "currency",
+    "discount_rate",
+    "discount_until",
+    "rate_since",
+    "start_date",
+    "ended_on",
+)
+PERIOD_FIELDS = (
+    "client__display_name",
+    "client_name",
+    "subscription__product__code",
+    "product__code",
+    "payer",
+    "currency",
+    "discount_rate",
+    "discount_until",
+    "rate_since",
+    "starts_on",
+    "ends_on",
+)
+
+
+def _rows(model, firm, fields, *order) -> list[tuple]:
+    return list(model.objects.filter(firm=firm).order_by(*order).values_list(*fields))
 
 
 @postgresql_only
@@ -48,21 +86,23 @@ def test_r21_bench_billing_sql_data_matches_the_orm_data():
         by_sql, by_orm = command._firm(), command._firm()
         command._populate(by_sql, 140, by_sql=True)
         command._populate(by_orm, 140, by_sql=False)
-        sql_periods = _periods(by_sql)
+        periods = _rows(ChargePeriod, by_sql, PERIOD_FIELDS, "subscription_ref", "starts_on")
         # 140 subscriptions; the upgraded ones (i mod 10 = 1, below the top tier)
         # have two periods.
-        assert len(sql_periods) > 140
-        assert sql_periods == _periods(by_orm)
-        for firm in (by_sql, by_orm):
-            assert Client.objects.filter(firm=firm, billing="wholesale").count() == 140
-            clients = Client.objects.filter(firm=firm).values_list("pk", flat=True)
-            assert set(
-                Subscription.objects.filter(firm=firm).values_list("client_id", flat=True)
-            ) == set(clients)
-        names = set(ChargePeriod.objects.filter(firm=by_sql).values_list("client_name", flat=True))
-        assert names == set(
-            Client.objects.filter(firm=by_sql).values_list("display_name", flat=True)
+        assert len(periods) > 140
+        assert periods == _rows(
+            ChargePeriod, by_orm, PERIOD_FIELDS, "subscription_ref", "starts_on"
         )
+        subscriptions = _rows(Subscription, by_sql, SUBSCRIPTION_FIELDS, "pk")
+        assert len(subscriptions) == 140
+        assert subscriptions == _rows(Subscription, by_orm, SUBSCRIPTION_FIELDS, "pk")
+        clients = _rows(Client, by_sql, CLIENT_FIELDS, "pk")
+        assert clients == _rows(Client, by_orm, CLIENT_FIELDS, "pk")
+        assert [c[:4] for c in clients] == [
+            (f"Bench client {i:06d}", "business", "active", "wholesale") for i in range(140)
+        ]
+        # Every client has its number row, as the models make it.
+        assert ClientNumber._base_manager.filter(firm=by_sql).count() == 140
 
 
 # Outside a test transaction: on PostgreSQL the benchmark runs VACUUM.

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from billing.models import Statement, StatementLine, StatementTotal
 from billing.services import previous_month, statement_generate
-from clients.management.benchdata import analyze, insert_clients
+from clients.management.benchdata import analyze
 from clients.models import BillingChoice, Client, ClientNumber, ClientType
 from practice.models import ActivityEvent, Firm
 from practice.tenancy import firm_scope, scopes_disabled
@@ -52,8 +52,29 @@ SELECT currency, SUM(ROUND(list_exact, 2)), SUM(ROUND(net_exact, 2)), COUNT(*)
 FROM lines GROUP BY currency
 """
 
-# The same data as _populate_orm, written by PostgreSQL itself: subscription i (in
-# the clients' order) is on plan i mod the number of plans, in CAD when i mod 10 is 0.
+# The same data as _populate_orm, written by PostgreSQL itself: client i is the
+# active business "Bench client <i>", billed wholesale, with its (empty) number row;
+# subscription i (in the clients' order) is on plan i mod the number of plans, in CAD
+# when i mod 10 is 0.
+CLIENTS_SQL = """
+WITH named AS (
+    SELECT i, nextval(%(ids)s::regclass) AS id, 'Bench client ' || lpad(i::text, 6, '0') AS name
+    FROM generate_series(0, %(count)s - 1) AS i
+), inserted AS (
+    INSERT INTO clients_client (
+        id, firm_id, client_type, display_name, company_name, first_name, last_name,
+        email, phone, address, notes, company_id, status, firm_is_primary_admin,
+        tax_preparation_status, tax_return_status, initial_billing, initial_plan_code,
+        billing, products_summary, search_name, created_at, updated_at, version
+    )
+    SELECT id, %(firm)s, 'business', name, '', '', '', '', '', '', '',
+           '9' || lpad(i::text, 15, '0'), 'active', false, 'not_started', 'not_filed',
+           'none', '', 'wholesale', '', lower(name), now(), now(), 1
+    FROM named ORDER BY i
+)
+INSERT INTO clients_clientnumber (firm_id, client_id, number, version, updated_at)
+SELECT %(firm)s, id, NULL, 0, now() FROM named ORDER BY i
+"""
 SUBSCRIPTIONS_SQL = """
 INSERT INTO subscriptions_subscription (
     firm_id, client_id, product_id, billing, status, currency, discount_rate,
@@ -64,6 +85,7 @@ SELECT %(firm)s, id, (%(plans)s::bigint[])[1 + i %% cardinality(%(plans)s::bigin
        %(rate)s, %(long_ago)s, now()
 FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS i
       FROM clients_client WHERE firm_id = %(firm)s) AS c
+ORDER BY i
 """
 # Upgraded within the month (i mod 10 = 1, below the top tier): two periods; started
 # within the month (i mod 20 = 2): one from that day; any other: one from long ago.
@@ -193,10 +215,8 @@ class Command(BaseCommand):
         if not by_sql:
             self._populate_orm(firm, count, plans, rate, first, long_ago)
             return
-        insert_clients(
-            firm_id=firm.pk, member_ids=[], start=0, stop=count, billing=BillingChoice.WHOLESALE
-        )
         params = {
+            "count": count,
             "firm": firm.pk,
             "plans": [plan.pk for plan in plans],
             "top": plans[-1].tier,
@@ -205,6 +225,9 @@ class Command(BaseCommand):
             "long_ago": long_ago,
         }
         with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_get_serial_sequence('clients_client', 'id')")
+            params["ids"] = cursor.fetchone()[0]
+            cursor.execute(CLIENTS_SQL, params)
             cursor.execute(SUBSCRIPTIONS_SQL, params)
             cursor.execute(PERIODS_SQL, params)
 
