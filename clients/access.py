@@ -7,7 +7,6 @@ Every client queryset a member works with starts from `clients_reachable`, and
 every lookup by id goes through `access_client_by_id`, which answers 404 alike
 for a missing client, another firm's, and one the member may not reach."""
 
-from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from clients.models import Client, ClientAssignment, ClientStatus
@@ -42,28 +41,6 @@ def reachable_ids(membership: Membership) -> QuerySet | None:
     return granted.union(led, all=True)
 
 
-# The count of reachable_count as one SQL text: it runs on every page of a restricted
-# member's list, where building it through the ORM (a union, an exclusion by a
-# correlated subquery) cost more than running it. The grants counted are the live
-# ones (live_grants); the led clients, those no live grant already counts, so the
-# two parts never share an id and are added up without setting ids apart.
-_REACHABLE_COUNT = """
-SELECT count(*) FROM (
-    SELECT g.client_id FROM {grants} g
-    WHERE g.firm_id = %(firm)s AND g.membership_id = %(member)s
-      AND (g.ends_on IS NULL OR g.ends_on >= %(today)s) {grant_active}
-    UNION ALL
-    SELECT c.id FROM {clients} c
-    WHERE c.firm_id = %(firm)s AND c.lead_accountant_id = %(member)s {client_active}
-      AND NOT EXISTS (
-        SELECT 1 FROM {grants} g
-        WHERE g.firm_id = c.firm_id AND g.client_id = c.id AND g.membership_id = %(member)s
-          AND (g.ends_on IS NULL OR g.ends_on >= %(today)s))
-    LIMIT %(limit)s
-) AS reached
-"""
-
-
 def reachable_count(*, membership: Membership, active_only: bool, cap: int) -> int | None:
     """How many clients (the active ones when `active_only`) a restricted member
     reaches, counting up to `cap` + 1; None when they reach all. Read from the
@@ -71,22 +48,19 @@ def reachable_count(*, membership: Membership, active_only: bool, cap: int) -> i
     index-only scan of their grants instead of one lookup per client."""
     if membership.reaches_all_clients:
         return None
-    sql = _REACHABLE_COUNT.format(
-        grants=ClientAssignment._meta.db_table,
-        clients=Client._meta.db_table,
-        grant_active="AND g.client_active" if active_only else "",
-        client_active="AND c.status = %(active)s" if active_only else "",
+    granted = ClientAssignment.objects.filter(
+        live_grants(), firm=membership.firm_id, membership=membership
     )
-    params = {
-        "firm": membership.firm_id,
-        "member": membership.pk,
-        "today": clock.today(),
-        "active": ClientStatus.ACTIVE.value,
-        "limit": cap + 1,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()[0]
+    # The clients they lead that no grant already counts: the two parts are then
+    # apart, and added up without setting thousands of ids apart (UNION ALL).
+    led = Client.objects.filter(firm=membership.firm_id, lead_accountant=membership).exclude(
+        Exists(granted.filter(client=OuterRef("pk")))
+    )
+    if active_only:
+        granted = granted.filter(client_active=True)
+        led = led.filter(status=ClientStatus.ACTIVE)
+    ids = granted.values_list("client_id").union(led.values_list("pk"), all=True)
+    return ids[: cap + 1].count()
 
 
 def clients_reachable(*, membership: Membership, to_count: bool = False) -> QuerySet[Client]:

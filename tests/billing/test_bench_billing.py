@@ -31,7 +31,7 @@ def _figures(text: str) -> dict[str, float]:
     return figures
 
 
-CLIENT_FIELDS = (
+COMPARED_CLIENT_FIELDS = (
     "display_name",
     "client_type",
     "status",
@@ -45,7 +45,7 @@ CLIENT_FIELDS = (
     "version",
     "client_number",
 )
-SUBSCRIPTION_FIELDS = (
+COMPARED_SUBSCRIPTION_FIELDS = (
     "client__display_name",
     "product__code",
     "parent_id",
@@ -58,7 +58,7 @@ SUBSCRIPTION_FIELDS = (
     "start_date",
     "ended_on",
 )
-PERIOD_FIELDS = (
+COMPARED_PERIOD_FIELDS = (
     "client__display_name",
     "client_name",
     "subscription__product__code",
@@ -86,18 +86,20 @@ def test_r21_bench_billing_sql_data_matches_the_orm_data():
         by_sql, by_orm = command._firm(), command._firm()
         command._populate(by_sql, 140, by_sql=True)
         command._populate(by_orm, 140, by_sql=False)
-        periods = _rows(ChargePeriod, by_sql, PERIOD_FIELDS, "subscription_ref", "starts_on")
+        periods = _rows(
+            ChargePeriod, by_sql, COMPARED_PERIOD_FIELDS, "subscription_ref", "starts_on"
+        )
         # 140 subscriptions; the upgraded ones (i mod 10 = 1, below the top tier)
         # have two periods.
         assert len(periods) > 140
         assert periods == _rows(
-            ChargePeriod, by_orm, PERIOD_FIELDS, "subscription_ref", "starts_on"
+            ChargePeriod, by_orm, COMPARED_PERIOD_FIELDS, "subscription_ref", "starts_on"
         )
-        subscriptions = _rows(Subscription, by_sql, SUBSCRIPTION_FIELDS, "pk")
+        subscriptions = _rows(Subscription, by_sql, COMPARED_SUBSCRIPTION_FIELDS, "pk")
         assert len(subscriptions) == 140
-        assert subscriptions == _rows(Subscription, by_orm, SUBSCRIPTION_FIELDS, "pk")
-        clients = _rows(Client, by_sql, CLIENT_FIELDS, "pk")
-        assert clients == _rows(Client, by_orm, CLIENT_FIELDS, "pk")
+        assert subscriptions == _rows(Subscription, by_orm, COMPARED_SUBSCRIPTION_FIELDS, "pk")
+        clients = _rows(Client, by_sql, COMPARED_CLIENT_FIELDS, "pk")
+        assert clients == _rows(Client, by_orm, COMPARED_CLIENT_FIELDS, "pk")
         assert [c[:4] for c in clients] == [
             (f"Bench client {i:06d}", "business", "active", "wholesale") for i in range(140)
         ]

@@ -207,3 +207,47 @@ def test_screenshots_of_the_access_pages_in_english_and_french(
         page.locator("[data-bulk-members] summary").click()
         _shoot(page, artifacts, "client-list-bulk", live_server, language)
     assert errors == []
+
+
+def test_r31_a_restricted_members_client_list_in_english_and_french(
+    page, live_server, login, artifacts, firm, primary_admin
+):
+    """The client list as a restricted member sees it (each page's ids read first,
+    clients.paging.read_rows): the clients they lead or are assigned, in name order,
+    their count, sorted the other way and by client number too; a screenshot in each
+    language at 1366 px."""
+    with scopes_disabled():
+        member = MembershipFactory(
+            firm=firm, user__full_name="Camille Martin", client_access=ClientAccess.ASSIGNED
+        )
+        clients = {
+            name: ClientFactory(firm=firm, display_name=name, client_number=number)
+            for name, number in [
+                ("Atelier Nord", "A-3"),
+                ("Boulangerie Sud", None),
+                ("Cabinet Est", "A-1"),
+                ("Droguerie Ouest", "A-2"),
+                ("Épicerie Centre", "A-4"),
+            ]
+        }
+        for name in ("Cabinet Est", "Épicerie Centre"):
+            ClientAssignment.objects.create(firm=firm, client=clients[name], membership=member)
+        clients["Atelier Nord"].lead_accountant = member
+        clients["Atelier Nord"].save()
+    errors = _console_errors(page)
+    page.set_viewport_size({"width": WIDTH, "height": 900})
+    login(page, live_server, member)
+    names = page.locator("[data-testid=client-table] tbody tr td[data-column=name]")
+    base = live_server.url + reverse("clients:list", kwargs={"firm_slug": firm.slug})
+    for language, count in (("en", "3 clients"), ("fr", "3 clients")):
+        page.context.add_cookies([{"name": "language", "value": language, "url": live_server.url}])
+        page.goto(base)
+        assert page.locator("html").get_attribute("lang") == language
+        expect(names).to_have_text(["Atelier Nord", "Cabinet Est", "Épicerie Centre"])
+        expect(page.get_by_test_id("client-count")).to_contain_text(count)
+        _shoot(page, artifacts, "restricted-client-list", live_server, language)
+    page.goto(base + "?sort=-name")
+    expect(names).to_have_text(["Épicerie Centre", "Cabinet Est", "Atelier Nord"])
+    page.goto(base + "?sort=client_number")
+    expect(names).to_have_text(["Cabinet Est", "Atelier Nord", "Épicerie Centre"])
+    assert errors == []
